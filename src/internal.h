@@ -1,0 +1,251 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later OR BSD-2-Clause */
+/*
+ * Private to libtdp: bit helpers, the interface between the engine (src/)
+ * and the format backends (arch/), and the engine's inline entry helpers.
+ *
+ * Freestanding: only <stdint.h>, <stddef.h>, <stdbool.h> and builtins.
+ */
+#ifndef LIBTDP_INTERNAL_H
+#define LIBTDP_INTERNAL_H
+
+#include <libtdp/common.h>
+#include <libtdp/format.h>
+#include <libtdp/mem.h>
+#include <libtdp/pgtable.h>
+
+#define TDP_BIT(n) (1ull << (n))
+/* Bits h..l inclusive, h >= l; GENMASK(63, 0) is all ones. */
+#define TDP_GENMASK(h, l) ((~0ull >> (63 - (h))) & (~0ull << (l)))
+/* Extract/insert a field given its (constant, contiguous) mask. */
+#define TDP_FIELD_GET(mask, val)                                              \
+	(((uint64_t)(val) & (mask)) >> __builtin_ctzll(mask))
+#define TDP_FIELD_PREP(mask, val)                                             \
+	(((uint64_t)(val) << __builtin_ctzll(mask)) & (mask))
+
+#define TDP_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Mask of the low n bits, valid for n = 0..64. */
+static inline uint64_t tdp_low_mask(unsigned int n)
+{
+	return n >= 64 ? ~0ull : (1ull << n) - 1;
+}
+
+static inline bool tdp_is_pow2(uint64_t v)
+{
+	return v && !(v & (v - 1));
+}
+
+/*
+ * Zero @n bytes without libc (the core is freestanding). The stores are
+ * volatile so the compiler cannot turn the loop back into a memset call.
+ */
+static inline void tdp_zero(void *p, uint64_t n)
+{
+	volatile uint8_t *b = (volatile uint8_t *)p;
+	volatile uint64_t *w = (volatile uint64_t *)p;
+	uint64_t i;
+
+	if (!((uintptr_t)p & 7) && !(n & 7)) {
+		for (i = 0; i < n / 8; i++)
+			w[i] = 0;
+		return;
+	}
+	for (i = 0; i < n; i++)
+		b[i] = 0;
+}
+
+/*
+ * What a format backend supplies beyond the per-level masks in struct
+ * tdp_format. The engine calls these only off its hot paths: classification
+ * and address extraction are done inline from the masks.
+ */
+struct tdp_format_ops {
+	/* Fill geometry and masks from fmt->cfg; validate the configuration. */
+	int (*setup)(struct tdp_format *fmt);
+	/* Attributes of a valid leaf. */
+	void (*decode_leaf)(const struct tdp_format *fmt, int level,
+			    uint64_t raw, struct tdp_attrs *attrs);
+	/* Build a leaf; pa is already checked for alignment and width. */
+	int (*encode_leaf)(const struct tdp_format *fmt, int level,
+			   uint64_t pa, const struct tdp_attrs *attrs,
+			   uint64_t *raw);
+	/* Build an entry pointing at a next-level table. */
+	uint64_t (*make_table)(const struct tdp_format *fmt, int level,
+			       uint64_t table_pa);
+	/* TDP_PERM_* bits a present entry grants to the walk's AND. */
+	uint32_t (*entry_perms)(const struct tdp_format *fmt, int level,
+				uint64_t raw, bool leaf);
+	/* Why a present entry was classified reserved (a tdp_fault_detail). */
+	uint32_t (*explain)(const struct tdp_format *fmt, int level,
+			    uint64_t raw);
+	/* Fault for an access given the effective permissions, or NONE. */
+	uint32_t (*check_access)(const struct tdp_format *fmt, uint32_t perms,
+				 const struct tdp_attrs *attrs,
+				 uint32_t access);
+};
+
+/* Each backend's table of ops and its setup entry point. */
+int tdp_x86_ept_setup(struct tdp_format *fmt);
+int tdp_x86_ia32e_setup(struct tdp_format *fmt);
+
+/* --- entries ------------------------------------------------------------ */
+
+static inline uint64_t tdp_entry_load(const struct tdp_format *fmt,
+				      const void *p)
+{
+	if (fmt->entry_size == 4)
+		return __atomic_load_n((const uint32_t *)p, __ATOMIC_RELAXED);
+	return __atomic_load_n((const uint64_t *)p, __ATOMIC_RELAXED);
+}
+
+static inline void tdp_entry_store(const struct tdp_format *fmt, void *p,
+				   uint64_t val)
+{
+	if (fmt->entry_size == 4)
+		__atomic_store_n((uint32_t *)p, (uint32_t)val,
+				 __ATOMIC_RELEASE);
+	else
+		__atomic_store_n((uint64_t *)p, val, __ATOMIC_RELEASE);
+}
+
+static inline bool tdp_entry_present(const struct tdp_level_desc *d,
+				     uint64_t raw)
+{
+	if (d->present_any && !(raw & d->present_any))
+		return false;
+	return (raw & d->present_all) == d->present_all;
+}
+
+static inline bool tdp_entry_leaf_shape(const struct tdp_level_desc *d,
+					uint64_t raw)
+{
+	return (raw & d->leaf_mask) == d->leaf_value;
+}
+
+/* Classify by the masks alone (never TDP_ENTRY_BAD_POINTER). */
+static inline enum tdp_entry_kind
+tdp_classify(const struct tdp_format *fmt, int level, uint64_t raw)
+{
+	const struct tdp_level_desc *d = &fmt->lvl[level];
+	bool leaf;
+
+	if (!tdp_entry_present(d, raw))
+		return TDP_ENTRY_INVALID;
+	leaf = tdp_entry_leaf_shape(d, raw);
+	if (leaf) {
+		if (!(fmt->leaf_levels & (1u << level)) ||
+		    (raw & d->leaf_rsvd) || (fmt->bad_low6[1] >> (raw & 63)) & 1)
+			return TDP_ENTRY_RESERVED;
+		return TDP_ENTRY_LEAF;
+	}
+	if ((raw & d->table_rsvd) || (fmt->bad_low6[0] >> (raw & 63)) & 1)
+		return TDP_ENTRY_RESERVED;
+	return TDP_ENTRY_TABLE;
+}
+
+static inline uint64_t tdp_table_pa(const struct tdp_format *fmt, int level,
+				    uint64_t raw)
+{
+	const struct tdp_level_desc *d = &fmt->lvl[level];
+
+	return (raw & d->table_addr_mask) |
+	       (((raw >> d->table_hi_src) & d->table_hi_mask)
+		<< d->table_hi_dst);
+}
+
+static inline uint64_t tdp_leaf_pa(const struct tdp_format *fmt, int level,
+				   uint64_t raw)
+{
+	const struct tdp_level_desc *d = &fmt->lvl[level];
+
+	return (raw & d->leaf_addr_mask) |
+	       (((raw >> d->leaf_hi_src) & d->leaf_hi_mask) << d->leaf_hi_dst);
+}
+
+static inline unsigned int tdp_index(const struct tdp_format *fmt, int level,
+				     uint64_t ia)
+{
+	const struct tdp_level_desc *d = &fmt->lvl[level];
+
+	return (unsigned int)((ia >> d->shift) & tdp_low_mask(d->index_bits));
+}
+
+/* Bytes of the table an entry at @level lives in (the root may differ). */
+static inline uint64_t tdp_table_bytes(const struct tdp_format *fmt, int level)
+{
+	return (uint64_t)fmt->entry_size << fmt->lvl[level].index_bits;
+}
+
+/*
+ * Input addresses: the engine works in "index space", [0, 2^ia_bits).
+ * Canonical formats accept sign-extended addresses and report them back in
+ * that form.
+ */
+static inline uint64_t tdp_ia_to_addr(const struct tdp_format *fmt,
+				      uint64_t ia)
+{
+	unsigned int s = 64 - fmt->ia_bits;
+
+	if (!fmt->canonical)
+		return ia;
+	return (uint64_t)((int64_t)(ia << s) >> s);
+}
+
+/* Returns false if @addr is not a valid input address. */
+static inline bool tdp_addr_to_ia(const struct tdp_format *fmt, uint64_t addr,
+				  uint64_t *ia)
+{
+	uint64_t m = tdp_low_mask(fmt->ia_bits);
+
+	if (fmt->canonical) {
+		if (tdp_ia_to_addr(fmt, addr & m) != addr)
+			return false;
+		*ia = addr & m;
+		return true;
+	}
+	if (addr & ~m)
+		return false;
+	*ia = addr;
+	return true;
+}
+
+/*
+ * Convert an (addr, size) range to index space [*ia, *ia_last]; size > 0.
+ * Returns -TDP_ERR_RANGE when either end is outside the input space, the
+ * range wraps, or it crosses a canonical hole.
+ */
+int tdp_range_to_ia(const struct tdp_format *fmt, uint64_t addr,
+		    uint64_t size, uint64_t *ia, uint64_t *ia_last);
+
+/* tdp_walk() over index-space addresses [ia, ia_last]; no argument checks. */
+int tdp_walk_ia(const struct tdp_pgt *pgt, uint64_t ia, uint64_t ia_last,
+		uint32_t flags, tdp_visit_fn fn, void *arg);
+
+/*
+ * The table an entry of @level (already classified TDP_ENTRY_TABLE) points
+ * to, or NULL when the backend cannot translate all of it.
+ */
+static inline void *tdp_child_table(const struct tdp_pgt *pgt, int level,
+				    uint64_t raw, uint64_t *child_pa)
+{
+	const struct tdp_format *fmt = &pgt->fmt;
+
+	*child_pa = tdp_table_pa(fmt, level, raw);
+	return pgt->mm.ops->phys_to_virt(pgt->mm.ctx, *child_pa,
+					 tdp_table_bytes(fmt, level - 1));
+}
+
+static inline void *tdp_mm_p2v(const struct tdp_mm *mm, uint64_t pa,
+			       uint64_t size)
+{
+	return mm->ops->phys_to_virt(mm->ctx, pa, size);
+}
+
+static inline int tdp_root_level(const struct tdp_format *fmt)
+{
+	return fmt->levels - 1;
+}
+
+#define TDP_PGT_OWNS_ROOT (1u << 0)
+
+#endif /* LIBTDP_INTERNAL_H */
