@@ -10,6 +10,9 @@ set(TDP_CORE_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/../src/walk.c
   ${CMAKE_CURRENT_LIST_DIR}/../src/iter.c
   ${CMAKE_CURRENT_LIST_DIR}/../src/lookup.c
+  ${CMAKE_CURRENT_LIST_DIR}/../src/map.c
+  ${CMAKE_CURRENT_LIST_DIR}/../src/harvest.c
+  ${CMAKE_CURRENT_LIST_DIR}/../src/tlb.c
   ${CMAKE_CURRENT_LIST_DIR}/../arch/x86/x86_common.c
   ${CMAKE_CURRENT_LIST_DIR}/../arch/x86/ept.c
   ${CMAKE_CURRENT_LIST_DIR}/../arch/x86/eptp.c

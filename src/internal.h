@@ -10,6 +10,7 @@
 
 #include <libtdp/common.h>
 #include <libtdp/format.h>
+#include <libtdp/map.h>
 #include <libtdp/mem.h>
 #include <libtdp/pgtable.h>
 
@@ -247,5 +248,21 @@ static inline int tdp_root_level(const struct tdp_format *fmt)
 }
 
 #define TDP_PGT_OWNS_ROOT (1u << 0)
+
+/* A pending TLB invalidation, in index space (src/tlb.c). */
+struct tdp_tlb_batch {
+	uint64_t lo;
+	uint64_t hi;
+	uint64_t entries;
+	int level;
+};
+
+/* Note that the live entry at @ia, @level (mapping @span bytes) changed. */
+void tdp_tlb_note(struct tdp_tlb_batch *b, uint64_t ia, int level,
+		  uint64_t span);
+/* Issue the batched invalidation: one call for everything noted. */
+void tdp_tlb_flush(const struct tdp_pgt *pgt, struct tdp_tlb_batch *b);
+/* Invalidate one entry now (break-before-make). */
+void tdp_tlb_flush_one(const struct tdp_pgt *pgt, uint64_t ia, int level);
 
 #endif /* LIBTDP_INTERNAL_H */

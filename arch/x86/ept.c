@@ -218,6 +218,11 @@ int tdp_x86_ept_setup(struct tdp_format *fmt)
 		return ret;
 	fmt->ops = &ept_ops;
 	fmt->rsvd_fault = TDP_FAULT_MISCONFIG;
+	/* Without EPTP[6], bits 8 and 9 are ignored: there is nothing to age. */
+	if (ept_has(fmt, TDP_FEAT_EPT_AD)) {
+		fmt->accessed_mask = EPT_ACCESSED;
+		fmt->dirty_mask = EPT_DIRTY;
+	}
 	for (l = 0; l < levels; l++) {
 		struct tdp_level_desc *d = &fmt->lvl[l];
 

@@ -203,6 +203,8 @@ int tdp_x86_ia32e_setup(struct tdp_format *fmt)
 	fmt->ops = &ia32e_ops;
 	fmt->rsvd_fault = TDP_FAULT_RESERVED;
 	fmt->canonical = 1;
+	fmt->accessed_mask = X86_A;
+	fmt->dirty_mask = X86_D;
 	for (l = 0; l < levels; l++) {
 		struct tdp_level_desc *d = &fmt->lvl[l];
 

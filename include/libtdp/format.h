@@ -205,6 +205,9 @@ struct tdp_format {
 	uint32_t table_size;  /**< Bytes of a non-root table (one page). */
 	/** @privatesection */
 	uint32_t rsvd_fault;
+	uint32_t needs_bbm;
+	uint64_t accessed_mask;
+	uint64_t dirty_mask;
 	uint64_t bad_low6[2];
 	struct tdp_level_desc lvl[TDP_MAX_LEVELS];
 	const struct tdp_format_ops *ops;

@@ -11,6 +11,7 @@
 
 #include <libtdp/common.h>
 #include <libtdp/format.h>
+#include <libtdp/map.h>
 #include <libtdp/mem.h>
 #include <libtdp/pgtable.h>
 #include <libtdp/x86.h>

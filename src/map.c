@@ -1,0 +1,778 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later OR BSD-2-Clause */
+/*
+ * Map, unmap and protect: one recursive engine over the tables of a range.
+ *
+ * Every operation runs in two passes in exclusive mode. The first ("dry")
+ * pass changes nothing: it checks for errors (existing mappings, malformed
+ * entries, permissions the format cannot express) and counts exactly the
+ * table pages the operation will need. The pages are then allocated up
+ * front, so the second pass cannot fail: a failed allocation leaves the
+ * tables exactly as they were. Tables that do not exist yet, and the
+ * tables a block will be split into, are walked "virtually" in the dry
+ * pass: their entries are computed (all invalid, or the block's pieces)
+ * instead of read.
+ *
+ * New tables are filled while still private (unreachable by any walker)
+ * and linked last, so a walker sees either the old entry or the complete
+ * new subtree.
+ */
+#include "internal.h"
+
+#define OP_FLAGS_ALL (TDP_OP_REPLACE | TDP_OP_SHARED | (0xfu << 8))
+/* Unlinked tables are freed after the TLB flush, in batches this large. */
+#define FREED_BATCH 64
+
+enum op_kind_internal { OP_MAP, OP_UNMAP, OP_PROTECT };
+
+struct op {
+	struct tdp_pgt *pgt;
+	const struct tdp_format *fmt;
+	int kind;
+	bool replace;
+	bool shared;
+	bool dry;
+	uint64_t first; /* index space, inclusive */
+	uint64_t last;
+	uint64_t delta; /* map: output address = input + delta */
+	uint32_t leaf_ok; /* map: levels a new leaf may sit at */
+	uint64_t leaf_tmpl[TDP_MAX_LEVELS];
+	uint32_t set; /* protect */
+	uint32_t clear;
+	uint64_t need; /* dry pass: pages counted */
+	uint64_t stack_head; /* pages allocated for this operation */
+	uint64_t stack_count;
+	struct tdp_reserve *res;
+	struct tdp_tlb_batch tlb;
+	uint64_t freed[FREED_BATCH];
+	unsigned int n_freed;
+};
+
+/* A table being operated on: real memory, or computed entries. */
+struct vtab {
+	uint8_t *mem;        /* NULL: virtual */
+	uint64_t pa;
+	uint64_t split_tmpl; /* virtual: the split block's leaf template, or 0 */
+	uint64_t split_pa;   /* virtual: the split block's output address */
+};
+
+/* --- page lists threaded through the free pages themselves ------------- */
+
+static uint64_t *page_ptr(const struct tdp_pgt *pgt, uint64_t pa)
+{
+	return tdp_mm_p2v(&pgt->mm, pa, pgt->fmt.table_size);
+}
+
+static void list_push(const struct tdp_pgt *pgt, uint64_t *head,
+		      uint64_t *count, uint64_t pa)
+{
+	uint64_t *p = page_ptr(pgt, pa);
+
+	p[0] = *head;
+	*head = pa;
+	(*count)++;
+}
+
+static uint64_t list_pop(const struct tdp_pgt *pgt, uint64_t *head,
+			 uint64_t *count)
+{
+	uint64_t pa = *head;
+	uint64_t *p = page_ptr(pgt, pa);
+
+	*head = p[0];
+	p[0] = 0; /* the page is all zero again */
+	(*count)--;
+	return pa;
+}
+
+static bool mm_can_alloc(const struct tdp_pgt *pgt)
+{
+	return pgt && pgt->root && pgt->mm.ops && pgt->mm.ops->alloc_table &&
+	       pgt->mm.ops->free_table;
+}
+
+static int alloc_page(const struct tdp_pgt *pgt, uint64_t *pa)
+{
+	uint64_t sz = pgt->fmt.table_size;
+	int ret = pgt->mm.ops->alloc_table(pgt->mm.ctx, sz, sz, pa);
+
+	if (ret)
+		return ret;
+	/* A page the backend cannot translate back is of no use. */
+	if (!page_ptr(pgt, *pa)) {
+		pgt->mm.ops->free_table(pgt->mm.ctx, *pa, sz);
+		return -TDP_ERR_NOMEM;
+	}
+	return 0;
+}
+
+int tdp_reserve_topup(struct tdp_pgt *pgt, struct tdp_reserve *res,
+		      uint64_t pages)
+{
+	uint64_t pa;
+	int ret;
+
+	if (!mm_can_alloc(pgt) || !res)
+		return -TDP_ERR_INVAL;
+	for (; res->count < pages;) {
+		ret = alloc_page(pgt, &pa);
+		if (ret)
+			return ret;
+		list_push(pgt, &res->head, &res->count, pa);
+	}
+	return 0;
+}
+
+void tdp_reserve_release(struct tdp_pgt *pgt, struct tdp_reserve *res)
+{
+	if (!mm_can_alloc(pgt) || !res)
+		return;
+	for (; res->count;)
+		pgt->mm.ops->free_table(pgt->mm.ctx,
+					list_pop(pgt, &res->head, &res->count),
+					pgt->fmt.table_size);
+}
+
+/* A zeroed page for a new table: this operation's pages, the caller's
+ * reservation, or (shared mode, or a miscount) the backend. */
+static int take_page(struct op *op, uint64_t *pa)
+{
+	if (op->stack_count) {
+		*pa = list_pop(op->pgt, &op->stack_head, &op->stack_count);
+		return 0;
+	}
+	if (op->res && op->res->count) {
+		*pa = list_pop(op->pgt, &op->res->head, &op->res->count);
+		return 0;
+	}
+	return alloc_page(op->pgt, pa);
+}
+
+/* Give a private page back to this operation (zeroed for reuse). */
+static void return_page(struct op *op, uint64_t pa)
+{
+	tdp_zero(page_ptr(op->pgt, pa), op->fmt->table_size);
+	list_push(op->pgt, &op->stack_head, &op->stack_count, pa);
+}
+
+/* --- TLB invalidation and freeing ---------------------------------------- */
+
+static void free_batch(struct op *op)
+{
+	const struct tdp_mm_ops *m = op->pgt->mm.ops;
+	unsigned int i;
+
+	/* Hardware may cache the tables until the flush: flush first. */
+	tdp_tlb_flush(op->pgt, &op->tlb);
+	for (i = 0; i < op->n_freed; i++) {
+		if (op->shared && m->free_table_deferred)
+			m->free_table_deferred(op->pgt->mm.ctx, op->freed[i],
+					       op->fmt->table_size);
+		else
+			m->free_table(op->pgt->mm.ctx, op->freed[i],
+				      op->fmt->table_size);
+	}
+	op->n_freed = 0;
+}
+
+static void defer_free(struct op *op, uint64_t pa)
+{
+	if (op->n_freed == FREED_BATCH)
+		free_batch(op);
+	op->freed[op->n_freed++] = pa;
+}
+
+/* Queue a whole unlinked subtree (the table at @pa and its descendants). */
+static void free_subtree(struct op *op, uint64_t pa, int level)
+{
+	const struct tdp_format *fmt = op->fmt;
+	uint8_t *mem = tdp_mm_p2v(&op->pgt->mm, pa, tdp_table_bytes(fmt, level));
+	uint64_t i, n = 1ull << fmt->lvl[level].index_bits;
+
+	if (!mem)
+		return;
+	for (i = 0; level > 0 && i < n; i++) {
+		uint64_t raw = tdp_entry_load(fmt, mem + i * fmt->entry_size);
+
+		if (tdp_classify(fmt, level, raw) == TDP_ENTRY_TABLE)
+			free_subtree(op, tdp_table_pa(fmt, level, raw),
+				     level - 1);
+	}
+	defer_free(op, pa);
+}
+
+/* Give a private subtree's pages back to the operation (a lost race). */
+static void return_subtree(struct op *op, uint64_t pa, int level)
+{
+	const struct tdp_format *fmt = op->fmt;
+	uint8_t *mem = (uint8_t *)page_ptr(op->pgt, pa);
+	uint64_t i, n = 1ull << fmt->lvl[level].index_bits;
+
+	for (i = 0; level > 0 && i < n; i++) {
+		uint64_t raw = tdp_entry_load(fmt, mem + i * fmt->entry_size);
+
+		if (tdp_classify(fmt, level, raw) == TDP_ENTRY_TABLE)
+			return_subtree(op, tdp_table_pa(fmt, level, raw),
+				       level - 1);
+	}
+	return_page(op, pa);
+}
+
+/* --- entries -------------------------------------------------------------- */
+
+static uint64_t leaf_set_pa(const struct tdp_format *fmt, int level,
+			    uint64_t tmpl, uint64_t pa)
+{
+	const struct tdp_level_desc *d = &fmt->lvl[level];
+
+	return tmpl | (pa & d->leaf_addr_mask) |
+	       (((pa >> d->leaf_hi_dst) & d->leaf_hi_mask) << d->leaf_hi_src);
+}
+
+/* The leaf template (no address) one level below a block, same attributes. */
+static int split_template(const struct tdp_format *fmt, int level,
+			  uint64_t block, uint64_t *tmpl)
+{
+	struct tdp_attrs a;
+
+	fmt->ops->decode_leaf(fmt, level, block, &a);
+	return fmt->ops->encode_leaf(fmt, level - 1, 0, &a, tmpl);
+}
+
+static bool volatile_leaf(const struct tdp_format *fmt, uint64_t old,
+			  enum tdp_entry_kind kind)
+{
+	uint64_t ad = fmt->accessed_mask | fmt->dirty_mask;
+
+	/* The CPU may still set accessed/dirty bits in a live leaf. */
+	return kind == TDP_ENTRY_LEAF && ad && (old & ad) != ad;
+}
+
+static bool cmpxchg_entry(const struct tdp_format *fmt, void *p,
+			  uint64_t old, uint64_t new)
+{
+	if (fmt->entry_size == 4) {
+		uint32_t o = (uint32_t)old;
+
+		return __atomic_compare_exchange_n((uint32_t *)p, &o,
+						   (uint32_t)new, false,
+						   __ATOMIC_ACQ_REL,
+						   __ATOMIC_RELAXED);
+	}
+	return __atomic_compare_exchange_n((uint64_t *)p, &old, new, false,
+					   __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+}
+
+/*
+ * Note a changed live entry for the TLB flush. A table entry removed because
+ * the range emptied or covered its subtree only held translations inside
+ * the range, so the flush is clipped to the range rather than covering the
+ * entry's whole span (up to 512 GiB for a PML4 entry).
+ */
+static void note_change(struct op *op, uint64_t ia, int level,
+			enum tdp_entry_kind kind, uint64_t new)
+{
+	uint64_t span = 1ull << op->fmt->lvl[level].shift;
+	uint64_t lo = ia, hi = ia + span - 1;
+
+	if (kind == TDP_ENTRY_TABLE && !new) {
+		lo = lo > op->first ? lo : op->first;
+		hi = hi < op->last ? hi : op->last;
+	}
+	tdp_tlb_note(&op->tlb, lo, level, hi - lo + 1);
+}
+
+/*
+ * Replace a live entry. Returns -TDP_ERR_AGAIN when the entry changed under
+ * us (another thread, or the CPU setting accessed/dirty): the caller re-reads
+ * it and decides again.
+ */
+static int set_live_entry(struct op *op, void *p, int level, uint64_t ia,
+			  uint64_t old, enum tdp_entry_kind kind, uint64_t new)
+{
+	const struct tdp_format *fmt = op->fmt;
+	bool atomic = op->shared || volatile_leaf(fmt, old, kind);
+	bool was_valid = kind != TDP_ENTRY_INVALID;
+
+	if (was_valid && fmt->needs_bbm &&
+	    tdp_entry_present(&fmt->lvl[level], new)) {
+		/*
+		 * Break-before-make: the architecture forbids two valid
+		 * translations for one address at once, so invalidate, flush
+		 * that entry, and only then install the new one.
+		 */
+		if (atomic && !cmpxchg_entry(fmt, p, old, 0))
+			return -TDP_ERR_AGAIN;
+		if (!atomic)
+			tdp_entry_store(fmt, p, 0);
+		tdp_tlb_flush_one(op->pgt, ia, level);
+		tdp_entry_store(fmt, p, new);
+		return 0;
+	}
+	if (atomic) {
+		if (!cmpxchg_entry(fmt, p, old, new))
+			return -TDP_ERR_AGAIN;
+	} else {
+		tdp_entry_store(fmt, p, new);
+	}
+	if (was_valid)
+		note_change(op, ia, level, kind, new);
+	return 0;
+}
+
+static int set_entry(struct op *op, const struct vtab *vt, uint64_t i,
+		     int level, uint64_t ia, bool live, uint64_t old,
+		     enum tdp_entry_kind kind, uint64_t new)
+{
+	void *p = vt->mem + i * op->fmt->entry_size;
+
+	if (!live) {
+		tdp_entry_store(op->fmt, p, new);
+		return 0;
+	}
+	return set_live_entry(op, p, level, ia, old, kind, new);
+}
+
+static uint64_t vt_read(const struct op *op, const struct vtab *vt,
+			int level, uint64_t i)
+{
+	const struct tdp_format *fmt = op->fmt;
+
+	if (vt->mem)
+		return tdp_entry_load(fmt, vt->mem + i * fmt->entry_size);
+	if (!vt->split_tmpl)
+		return 0;
+	return leaf_set_pa(fmt, level, vt->split_tmpl,
+			   vt->split_pa + (i << fmt->lvl[level].shift));
+}
+
+/* True if any entry below the table at @pa (level @level) is valid. */
+static bool subtree_has_valid(const struct op *op, uint64_t pa, int level)
+{
+	const struct tdp_format *fmt = op->fmt;
+	uint8_t *mem = tdp_mm_p2v(&op->pgt->mm, pa, tdp_table_bytes(fmt, level));
+	uint64_t i, n = 1ull << fmt->lvl[level].index_bits;
+
+	if (!mem)
+		return true; /* cannot see inside: treat as in use */
+	for (i = 0; i < n; i++) {
+		uint64_t raw = tdp_entry_load(fmt, mem + i * fmt->entry_size);
+		enum tdp_entry_kind k = tdp_classify(fmt, level, raw);
+
+		if (k == TDP_ENTRY_INVALID)
+			continue;
+		if (k != TDP_ENTRY_TABLE ||
+		    subtree_has_valid(op, tdp_table_pa(fmt, level, raw),
+				      level - 1))
+			return true;
+	}
+	return false;
+}
+
+static uint64_t count_valid(const struct op *op, const uint8_t *mem,
+			    int level)
+{
+	const struct tdp_format *fmt = op->fmt;
+	const struct tdp_level_desc *d = &fmt->lvl[level];
+	uint64_t i, n = 1ull << d->index_bits, valid = 0;
+
+	for (i = 0; i < n; i++)
+		valid += tdp_entry_present(
+			d, tdp_entry_load(fmt, mem + i * fmt->entry_size));
+	return valid;
+}
+
+static int protect_leaf(const struct op *op, int level, uint64_t raw,
+			uint64_t *new)
+{
+	const struct tdp_format *fmt = op->fmt;
+	struct tdp_attrs a;
+
+	fmt->ops->decode_leaf(fmt, level, raw, &a);
+	a.perms = (a.perms | op->set) & ~op->clear;
+	return tdp_entry_encode_leaf(fmt, level, tdp_leaf_pa(fmt, level, raw),
+				     &a, new);
+}
+
+/* --- the recursive engine ------------------------------------------------- */
+
+static int op_table(struct op *op, const struct vtab *vt, int level,
+		    uint64_t ia_base, bool live, uint64_t *valid_left);
+
+/*
+ * Replace the entry at @i by a new table: empty, or (@kind LEAF) holding
+ * the block's pieces. The table is filled and operated on while private,
+ * then linked.
+ */
+static int descend_new(struct op *op, const struct vtab *vt, uint64_t i,
+		       int level, uint64_t ia, bool live, uint64_t old,
+		       enum tdp_entry_kind kind)
+{
+	const struct tdp_format *fmt = op->fmt;
+	struct vtab child = { 0 };
+	uint64_t tmpl = 0, j, n, span;
+	int ret;
+
+	if (kind == TDP_ENTRY_LEAF) {
+		ret = split_template(fmt, level, old, &tmpl);
+		if (ret)
+			return ret;
+		child.split_tmpl = tmpl;
+		child.split_pa = tdp_leaf_pa(fmt, level, old);
+	}
+	if (op->dry) {
+		op->need++;
+		return op_table(op, &child, level - 1, ia, false, NULL);
+	}
+	ret = take_page(op, &child.pa);
+	if (ret)
+		return ret;
+	child.mem = (uint8_t *)page_ptr(op->pgt, child.pa);
+	if (kind == TDP_ENTRY_LEAF) {
+		span = 1ull << fmt->lvl[level - 1].shift;
+		n = 1ull << fmt->lvl[level - 1].index_bits;
+		for (j = 0; j < n; j++)
+			tdp_entry_store(fmt, child.mem + j * fmt->entry_size,
+					leaf_set_pa(fmt, level - 1, tmpl,
+						    child.split_pa + j * span));
+		child.split_tmpl = 0;
+	}
+	ret = op_table(op, &child, level - 1, ia, false, NULL);
+	if (!ret)
+		ret = set_entry(op, vt, i, level, ia, live, old, kind,
+				fmt->ops->make_table(fmt, level, child.pa));
+	if (ret)
+		return_subtree(op, child.pa, level - 1);
+	return ret;
+}
+
+static int op_map_entry(struct op *op, const struct vtab *vt, uint64_t i,
+			int level, uint64_t ia, bool live, bool full,
+			uint64_t old, enum tdp_entry_kind kind,
+			const struct vtab *child)
+{
+	const struct tdp_format *fmt = op->fmt;
+	uint64_t new;
+	int ret;
+
+	if (full && (op->leaf_ok & (1u << level))) {
+		if (kind == TDP_ENTRY_TABLE && !op->replace &&
+		    subtree_has_valid(op, child->pa, level - 1))
+			return -TDP_ERR_EXIST;
+		if (kind != TDP_ENTRY_TABLE && kind != TDP_ENTRY_INVALID &&
+		    !op->replace)
+			return kind == TDP_ENTRY_LEAF ? -TDP_ERR_EXIST
+						      : -TDP_ERR_BADTABLE;
+		new = leaf_set_pa(fmt, level, op->leaf_tmpl[level],
+				  ia + op->delta);
+		if (op->dry || new == old)
+			return 0;
+		ret = set_entry(op, vt, i, level, ia, live, old, kind, new);
+		if (!ret && kind == TDP_ENTRY_TABLE)
+			free_subtree(op, child->pa, level - 1);
+		return ret;
+	}
+	switch (kind) {
+	case TDP_ENTRY_TABLE:
+		return op_table(op, child, level - 1, ia, live, NULL);
+	case TDP_ENTRY_INVALID:
+		return descend_new(op, vt, i, level, ia, live, old, kind);
+	case TDP_ENTRY_LEAF:
+		if (!op->replace)
+			return -TDP_ERR_EXIST;
+		return descend_new(op, vt, i, level, ia, live, old, kind);
+	default:
+		return -TDP_ERR_BADTABLE;
+	}
+}
+
+static int op_unmap_entry(struct op *op, const struct vtab *vt, uint64_t i,
+			  int level, uint64_t ia, bool live, bool full,
+			  uint64_t old, enum tdp_entry_kind kind,
+			  const struct vtab *child)
+{
+	uint64_t left = 1;
+	int ret;
+
+	if (kind == TDP_ENTRY_INVALID)
+		return 0;
+	if (full) {
+		if (op->dry)
+			return 0;
+		ret = set_entry(op, vt, i, level, ia, live, old, kind, 0);
+		if (!ret && kind == TDP_ENTRY_TABLE)
+			free_subtree(op, child->pa, level - 1);
+		return ret;
+	}
+	switch (kind) {
+	case TDP_ENTRY_TABLE:
+		ret = op_table(op, child, level - 1, ia, live, &left);
+		if (ret || op->dry || left)
+			return ret;
+		/* The range emptied the table: unlink and free it. */
+		ret = set_entry(op, vt, i, level, ia, live, old, kind, 0);
+		if (!ret)
+			defer_free(op, child->pa);
+		return ret;
+	case TDP_ENTRY_LEAF:
+		return descend_new(op, vt, i, level, ia, live, old, kind);
+	default:
+		return -TDP_ERR_BADTABLE;
+	}
+}
+
+static int op_protect_entry(struct op *op, const struct vtab *vt, uint64_t i,
+			    int level, uint64_t ia, bool live, bool full,
+			    uint64_t old, enum tdp_entry_kind kind,
+			    const struct vtab *child)
+{
+	uint64_t new;
+	int ret;
+
+	switch (kind) {
+	case TDP_ENTRY_INVALID:
+		return 0;
+	case TDP_ENTRY_TABLE:
+		return op_table(op, child, level - 1, ia, live, NULL);
+	case TDP_ENTRY_LEAF:
+		if (!full)
+			return descend_new(op, vt, i, level, ia, live, old,
+					   kind);
+		ret = protect_leaf(op, level, old, &new);
+		if (ret || op->dry || new == old)
+			return ret;
+		return set_entry(op, vt, i, level, ia, live, old, kind, new);
+	default:
+		return -TDP_ERR_BADTABLE;
+	}
+}
+
+static int op_entry(struct op *op, const struct vtab *vt, uint64_t i,
+		    int level, uint64_t ia, bool live)
+{
+	const struct tdp_format *fmt = op->fmt;
+	uint64_t span = 1ull << fmt->lvl[level].shift;
+	bool full = ia >= op->first && ia + span - 1 <= op->last;
+	struct vtab child = { 0 };
+	enum tdp_entry_kind kind;
+	uint64_t old;
+	int ret;
+
+	do {
+		old = vt_read(op, vt, level, i);
+		kind = tdp_classify(fmt, level, old);
+		if (kind == TDP_ENTRY_TABLE) {
+			child.mem = tdp_child_table(op->pgt, level, old,
+						    &child.pa);
+			if (!child.mem)
+				kind = TDP_ENTRY_BAD_POINTER;
+		}
+		switch (op->kind) {
+		case OP_MAP:
+			ret = op_map_entry(op, vt, i, level, ia, live, full,
+					   old, kind, &child);
+			break;
+		case OP_UNMAP:
+			ret = op_unmap_entry(op, vt, i, level, ia, live, full,
+					     old, kind, &child);
+			break;
+		default:
+			ret = op_protect_entry(op, vt, i, level, ia, live,
+					       full, old, kind, &child);
+			break;
+		}
+	} while (ret == -TDP_ERR_AGAIN);
+	return ret;
+}
+
+static int op_table(struct op *op, const struct vtab *vt, int level,
+		    uint64_t ia_base, bool live, uint64_t *valid_left)
+{
+	const struct tdp_level_desc *d = &op->fmt->lvl[level];
+	uint64_t first = 0, last = tdp_low_mask(d->index_bits), i;
+	int ret;
+
+	if (op->first > ia_base)
+		first = (op->first - ia_base) >> d->shift;
+	if ((op->last - ia_base) >> d->shift < last)
+		last = (op->last - ia_base) >> d->shift;
+	for (i = first; i <= last; i++) {
+		ret = op_entry(op, vt, i, level, ia_base + (i << d->shift),
+			       live);
+		if (ret)
+			return ret;
+	}
+	if (valid_left && vt->mem && !op->dry)
+		*valid_left = count_valid(op, vt->mem, level);
+	return 0;
+}
+
+static int op_pass(struct op *op)
+{
+	const struct vtab root = { .mem = op->pgt->root, .pa = op->pgt->root_pa };
+
+	return op_table(op, &root, tdp_root_level(op->fmt), 0, true, NULL);
+}
+
+/* Return the operation's unused pages to the reservation or backend. */
+static void op_release_pages(struct op *op)
+{
+	for (; op->stack_count;) {
+		uint64_t pa = list_pop(op->pgt, &op->stack_head,
+				       &op->stack_count);
+
+		if (op->res)
+			list_push(op->pgt, &op->res->head, &op->res->count,
+				  pa);
+		else
+			op->pgt->mm.ops->free_table(op->pgt->mm.ctx, pa,
+						    op->fmt->table_size);
+	}
+}
+
+static int op_run(struct op *op)
+{
+	uint64_t have, pa;
+	int ret;
+
+	if (!op->shared) {
+		op->dry = true;
+		ret = op_pass(op);
+		if (ret)
+			return ret;
+		op->dry = false;
+		have = op->res ? op->res->count : 0;
+		for (; op->stack_count + have < op->need;) {
+			ret = alloc_page(op->pgt, &pa);
+			if (ret) {
+				op_release_pages(op);
+				return ret;
+			}
+			list_push(op->pgt, &op->stack_head, &op->stack_count,
+				  pa);
+		}
+	}
+	ret = op_pass(op);
+	free_batch(op);
+	op_release_pages(op);
+	return ret;
+}
+
+static int op_init(struct op *op, struct tdp_pgt *pgt, int kind,
+		   uint64_t addr, uint64_t size, uint32_t flags,
+		   struct tdp_reserve *res)
+{
+	const struct tdp_format *fmt;
+	uint64_t page;
+
+	if (!mm_can_alloc(pgt) || (flags & ~OP_FLAGS_ALL) || !size)
+		return -TDP_ERR_INVAL;
+	fmt = &pgt->fmt;
+	page = 1ull << fmt->lvl[0].shift;
+	if ((addr | size) & (page - 1))
+		return -TDP_ERR_ALIGN;
+	*op = (struct op){
+		.pgt = pgt,
+		.fmt = fmt,
+		.kind = kind,
+		.replace = flags & TDP_OP_REPLACE,
+		.shared = flags & TDP_OP_SHARED,
+		.res = res,
+	};
+	return tdp_range_to_ia(fmt, addr, size, &op->first, &op->last);
+}
+
+int tdp_map(struct tdp_pgt *pgt, uint64_t addr, uint64_t size, uint64_t pa,
+	    const struct tdp_attrs *attrs, uint32_t flags,
+	    struct tdp_reserve *res)
+{
+	struct op op;
+	unsigned int cap;
+	int ret, l;
+
+	if (!attrs)
+		return -TDP_ERR_INVAL;
+	ret = op_init(&op, pgt, OP_MAP, addr, size, flags, res);
+	if (ret)
+		return ret;
+	if (pa & tdp_low_mask(op.fmt->lvl[0].shift))
+		return -TDP_ERR_ALIGN;
+	if (pa + (size - 1) < pa || (pa + (size - 1)) >> op.fmt->pa_bits)
+		return -TDP_ERR_RANGE;
+	op.delta = pa - op.first;
+	cap = (flags >> 8) & 0xf;
+	for (l = 0; l < op.fmt->levels; l++) {
+		if (!(op.fmt->leaf_levels & (1u << l)) ||
+		    (cap && (unsigned int)l > cap - 1) ||
+		    (op.delta & tdp_low_mask(op.fmt->lvl[l].shift)))
+			continue;
+		ret = tdp_entry_encode_leaf(op.fmt, l, 0, attrs,
+					    &op.leaf_tmpl[l]);
+		/* A block that cannot carry the attributes: use smaller leaves. */
+		if (ret == -TDP_ERR_NOTSUP && l > 0)
+			continue;
+		if (ret)
+			return ret;
+		op.leaf_ok |= 1u << l;
+	}
+	if (!(op.leaf_ok & 1u))
+		return -TDP_ERR_INTERNAL; /* level 0 always takes leaves */
+	return op_run(&op);
+}
+
+int tdp_unmap(struct tdp_pgt *pgt, uint64_t addr, uint64_t size,
+	      uint32_t flags, struct tdp_reserve *res)
+{
+	struct op op;
+	int ret;
+
+	if (flags & ~TDP_OP_SHARED)
+		return -TDP_ERR_INVAL;
+	ret = op_init(&op, pgt, OP_UNMAP, addr, size, flags, res);
+	if (ret)
+		return ret;
+	return op_run(&op);
+}
+
+int tdp_protect(struct tdp_pgt *pgt, uint64_t addr, uint64_t size,
+		uint32_t set, uint32_t clear, uint32_t flags,
+		struct tdp_reserve *res)
+{
+	const uint32_t all = TDP_PERM_RWX | TDP_PERM_U;
+	struct op op;
+	int ret;
+
+	if ((flags & ~TDP_OP_SHARED) || ((set | clear) & ~all))
+		return -TDP_ERR_INVAL;
+	ret = op_init(&op, pgt, OP_PROTECT, addr, size, flags, res);
+	if (ret)
+		return ret;
+	op.set = set;
+	op.clear = clear;
+	return op_run(&op);
+}
+
+int64_t tdp_worst_case_pages(const struct tdp_pgt *pgt, uint32_t kind,
+			     uint64_t addr, uint64_t size)
+{
+	const struct tdp_format *fmt;
+	uint64_t ia, ia_last, total = 0;
+	int l, ret;
+
+	if (!pgt || kind < TDP_OPK_MAP || kind > TDP_OPK_PROTECT)
+		return -TDP_ERR_INVAL;
+	if (!size)
+		return 0;
+	fmt = &pgt->fmt;
+	ret = tdp_range_to_ia(fmt, addr, size, &ia, &ia_last);
+	if (ret)
+		return ret;
+	for (l = 0; l < tdp_root_level(fmt); l++) {
+		unsigned int s = fmt->lvl[l + 1].shift;
+		uint64_t tables = (ia_last >> s) - (ia >> s) + 1;
+
+		/* Map may need every table the range meets; the others only
+		 * split the blocks at the two ends of the range. */
+		total += kind == TDP_OPK_MAP ? tables : (tables < 2 ? tables : 2);
+	}
+	return (int64_t)total;
+}
