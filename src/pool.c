@@ -82,7 +82,7 @@ static bool find_run(const struct tdp_pool *pool, uint64_t from,
 {
 	uint64_t u;
 
-	if (n == 1) {
+	if (n == 1 && align_u == 1) {
 		/* The common case: skip full 64-unit words at once. */
 		for (u = from; u < limit; u++) {
 			if (!(u % 64) && pool->bitmap[u / 64] == ~0ull) {

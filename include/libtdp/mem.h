@@ -42,13 +42,16 @@ struct tdp_mm_ops {
 	/**
 	 * Allocate @p size bytes of zeroed, physically contiguous table memory
 	 * aligned to @p align, and store its physical address in @p *pa.
-	 * Returns 0, or -TDP_ERR_NOMEM when memory is exhausted. Required.
+	 * Returns 0, -TDP_ERR_NOMEM when memory is exhausted, or
+	 * -TDP_ERR_INVAL for a size or alignment that is not a power of two of
+	 * at least 4 KiB. Required.
 	 */
 	int (*alloc_table)(void *ctx, uint64_t size, uint64_t align,
 			   uint64_t *pa);
 	/**
 	 * Free table memory returned by @c alloc_table (same @p pa and
-	 * @p size). Required.
+	 * @p size). The ready backends ignore a range they did not hand out
+	 * and a double free. Required.
 	 */
 	void (*free_table)(void *ctx, uint64_t pa, uint64_t size);
 	/**
@@ -138,8 +141,8 @@ struct tdp_pool {
  *        owns its contents from now on.
  * @param bitmap_bytes Size of @p bitmap in bytes.
  * @return 0; -TDP_ERR_INVAL if a pointer is NULL or @p bitmap_bytes is too
- *         small; -TDP_ERR_ALIGN if @p mem, @p size or @p base_pa is
- *         misaligned; -TDP_ERR_RANGE if @p size is zero or the physical
+ *         small; -TDP_ERR_ALIGN if @p mem, @p bitmap, @p size or @p base_pa
+ *         is misaligned; -TDP_ERR_RANGE if @p size is zero or the physical
  *         range wraps around 2^64.
  * @note Not thread-safe with other calls on the same pool.
  */
@@ -160,8 +163,8 @@ TDP_API int tdp_pool_init(struct tdp_pool *pool, void *mem, uint64_t size,
  * @param pa Start of the range; a multiple of 4096.
  * @param size Length in bytes; a non-zero multiple of 4096.
  * @return 0; -TDP_ERR_INVAL for a NULL pool; -TDP_ERR_ALIGN for misaligned
- *         @p pa or @p size; -TDP_ERR_RANGE if the range is not inside the
- *         pool or wraps; -TDP_ERR_EXIST if part of it is already in use
+ *         @p pa or @p size; -TDP_ERR_RANGE if @p size is zero, or the range
+ *         is not inside the pool or wraps; -TDP_ERR_EXIST if part of it is already in use
  *         (then nothing is claimed).
  * @note Not thread-safe with other calls on the same pool.
  */

@@ -123,6 +123,9 @@ static int hm_alloc(void *ctx, uint64_t size, uint64_t align, uint64_t *pa)
 	struct tdp_host_mm *hm = ctx;
 	size_t i;
 
+	if (!tdp_is_pow2(size) || size < TDP_MIN_TABLE_BYTES ||
+	    !tdp_is_pow2(align) || align < TDP_MIN_TABLE_BYTES)
+		return -TDP_ERR_INVAL;
 	if (size > hm->cfg.arena_bytes || align > hm->cfg.arena_bytes)
 		return -TDP_ERR_NOMEM;
 	if (hm->fail_countdown && --hm->fail_countdown == 0) {
