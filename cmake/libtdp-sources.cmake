@@ -17,6 +17,8 @@ set(TDP_CORE_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/../arch/x86/ept.c
   ${CMAKE_CURRENT_LIST_DIR}/../arch/x86/eptp.c
   ${CMAKE_CURRENT_LIST_DIR}/../arch/x86/ia32e.c
+  ${CMAKE_CURRENT_LIST_DIR}/../arch/arm64/s2.c
+  ${CMAKE_CURRENT_LIST_DIR}/../arch/arm64/s2_regs.c
 )
 set(TDP_HOSTED_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/../src/hosted/pool_alloc.c

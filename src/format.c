@@ -3,7 +3,9 @@
 
 #define TDP_FEAT_ALL                                                          \
 	(TDP_FEAT_EPT_EXEC_ONLY | TDP_FEAT_EPT_MBEC | TDP_FEAT_EPT_AD |       \
-	 TDP_FEAT_EPT_SPP | TDP_FEAT_NO_1G | TDP_FEAT_NO_NX | TDP_FEAT_PSE)
+	 TDP_FEAT_EPT_SPP | TDP_FEAT_NO_1G | TDP_FEAT_NO_NX | TDP_FEAT_PSE |  \
+	 TDP_FEAT_S2_FWB | TDP_FEAT_S2_LPA2 | TDP_FEAT_S2_XNX |               \
+	 TDP_FEAT_S2_HA | TDP_FEAT_S2_HD | TDP_FEAT_S2_START_LEVEL)
 
 struct tdp_format_entry {
 	const char *name;
@@ -18,9 +20,9 @@ static const struct tdp_format_entry tdp_formats[] = {
 	[TDP_FMT_PAE] = { "pae", NULL },
 	[TDP_FMT_LEGACY32] = { "legacy32", NULL },
 	[TDP_FMT_SPP] = { "spp", NULL },
-	[TDP_FMT_S2_4K] = { "s2-4k", NULL },
-	[TDP_FMT_S2_16K] = { "s2-16k", NULL },
-	[TDP_FMT_S2_64K] = { "s2-64k", NULL },
+	[TDP_FMT_S2_4K] = { "s2-4k", tdp_arm64_s2_setup },
+	[TDP_FMT_S2_16K] = { "s2-16k", tdp_arm64_s2_setup },
+	[TDP_FMT_S2_64K] = { "s2-64k", tdp_arm64_s2_setup },
 };
 
 int tdp_format_init(struct tdp_format *fmt,

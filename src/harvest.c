@@ -50,6 +50,9 @@ static int harvest_leaf(const struct tdp_visit *v, void *arg)
 
 	if (v->kind != TDP_ENTRY_LEAF || !(v->old & h->mask))
 		return 0;
+	/* arm64 DBM: only a DBM leaf's write permission means "dirty". */
+	if (h->dirty && (v->old & fmt->dirty_requires) != fmt->dirty_requires)
+		return 0;
 	tdp_addr_to_ia(fmt, v->addr, &ia);
 	lo = ia > h->first ? ia : h->first;
 	hi = ia + span - 1 < h->last ? ia + span - 1 : h->last;
@@ -61,7 +64,7 @@ static int harvest_leaf(const struct tdp_visit *v, void *arg)
 		if (!(clear_bits(fmt, v->entry, h->mask) & h->mask))
 			return 0; /* someone else harvested it first */
 		if (h->dirty)
-			tdp_tlb_note(&h->tlb, ia, v->level, span);
+			tdp_tlb_note(&h->tlb, ia, v->level, span, false);
 	}
 	return report_range(h, lo, hi);
 }

@@ -88,6 +88,7 @@ struct tdp_format_ops {
 /* Each backend's table of ops and its setup entry point. */
 int tdp_x86_ept_setup(struct tdp_format *fmt);
 int tdp_x86_ia32e_setup(struct tdp_format *fmt);
+int tdp_arm64_s2_setup(struct tdp_format *fmt);
 
 /* --- entries ------------------------------------------------------------ */
 
@@ -255,14 +256,22 @@ struct tdp_tlb_batch {
 	uint64_t hi;
 	uint64_t entries;
 	int level;
+	bool tables; /* a table entry changed: only a range flush will do */
 };
 
-/* Note that the live entry at @ia, @level (mapping @span bytes) changed. */
+/*
+ * Note that a live entry at @level changed, whose old translations covered
+ * [@ia, @ia + @span); @was_table says it pointed to a table.
+ */
 void tdp_tlb_note(struct tdp_tlb_batch *b, uint64_t ia, int level,
-		  uint64_t span);
+		  uint64_t span, bool was_table);
 /* Issue the batched invalidation: one call for everything noted. */
 void tdp_tlb_flush(const struct tdp_pgt *pgt, struct tdp_tlb_batch *b);
-/* Invalidate one entry now (break-before-make). */
-void tdp_tlb_flush_one(const struct tdp_pgt *pgt, uint64_t ia, int level);
+/*
+ * Invalidate one entry now (break-before-make). A leaf's translation goes
+ * with flush_addr; a table entry needs every translation below it gone.
+ */
+void tdp_tlb_flush_one(const struct tdp_pgt *pgt, uint64_t ia, int level,
+		       bool was_table);
 
 #endif /* LIBTDP_INTERNAL_H */

@@ -74,9 +74,15 @@ int tdp_lookup(const struct tdp_pgt *pgt, uint64_t addr,
 				return lookup_fault(res, TDP_FAULT_BAD_POINTER,
 						    level, TDP_DETAIL_NONE);
 			break;
-		default:
-			return lookup_fault(res, fmt->rsvd_fault, level,
-					    fmt->ops->explain(fmt, level, raw));
+		default: {
+			uint32_t detail = fmt->ops->explain(fmt, level, raw);
+			uint32_t fault = fmt->rsvd_fault;
+
+			/* arm64: a block where none may be is a translation fault. */
+			if (detail == TDP_DETAIL_LEAF_LEVEL && fmt->leaf_level_fault)
+				fault = fmt->leaf_level_fault;
+			return lookup_fault(res, fault, level, detail);
+		}
 		}
 	}
 	/* Level 0 always holds leaves, so the loop cannot end here. */

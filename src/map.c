@@ -278,7 +278,8 @@ static void note_change(struct op *op, uint64_t ia, int level,
 		lo = lo > op->first ? lo : op->first;
 		hi = hi < op->last ? hi : op->last;
 	}
-	tdp_tlb_note(&op->tlb, lo, level, hi - lo + 1);
+	tdp_tlb_note(&op->tlb, lo, level, hi - lo + 1,
+		     kind == TDP_ENTRY_TABLE);
 }
 
 /*
@@ -304,7 +305,7 @@ static int set_live_entry(struct op *op, void *p, int level, uint64_t ia,
 			return -TDP_ERR_AGAIN;
 		if (!atomic)
 			tdp_entry_store(fmt, p, 0);
-		tdp_tlb_flush_one(op->pgt, ia, level);
+		tdp_tlb_flush_one(op->pgt, ia, level, kind == TDP_ENTRY_TABLE);
 		tdp_entry_store(fmt, p, new);
 		return 0;
 	}

@@ -7,7 +7,8 @@
 	(TDP_ATTR_ACCESSED | TDP_ATTR_DIRTY | TDP_ATTR_GLOBAL |               \
 	 TDP_ATTR_IGNORE_PAT | TDP_ATTR_SUPPRESS_VE | TDP_ATTR_SPP |          \
 	 TDP_ATTR_PAT_INDEX | TDP_ATTR_VERIFY_GUEST_PAGING |                 \
-	 TDP_ATTR_PAGING_WRITE | TDP_ATTR_SUPERVISOR_SHADOW_STACK)
+	 TDP_ATTR_PAGING_WRITE | TDP_ATTR_SUPERVISOR_SHADOW_STACK |          \
+	 TDP_ATTR_DBM | TDP_ATTR_CONTIGUOUS)
 
 /* Bytes the backend must allocate for the root: at least one 4 KiB page. */
 static uint64_t root_alloc_bytes(const struct tdp_format *fmt)
@@ -162,7 +163,7 @@ int tdp_entry_encode_leaf(const struct tdp_format *fmt, int level,
 {
 	if (!level_ok(fmt, level) || !attrs || !raw ||
 	    (attrs->perms & ~TDP_PERM_ALL) || (attrs->flags & ~TDP_ATTR_ALL) ||
-	    attrs->memtype > TDP_MT_DEV_GRE || attrs->reserved0)
+	    attrs->memtype > TDP_MT_DEV_GRE || attrs->shareability > TDP_SH_INNER)
 		return -TDP_ERR_INVAL;
 	if (pa & tdp_low_mask(fmt->lvl[level].shift))
 		return -TDP_ERR_ALIGN;

@@ -6,8 +6,9 @@
 #include "internal.h"
 
 void tdp_tlb_note(struct tdp_tlb_batch *b, uint64_t ia, int level,
-		     uint64_t span)
+		  uint64_t span, bool was_table)
 {
+	b->tables |= was_table;
 	if (!b->entries || ia < b->lo)
 		b->lo = ia;
 	if (!b->entries || ia + span - 1 > b->hi)
@@ -16,7 +17,8 @@ void tdp_tlb_note(struct tdp_tlb_batch *b, uint64_t ia, int level,
 	b->entries++;
 }
 
-void tdp_tlb_flush_one(const struct tdp_pgt *pgt, uint64_t ia, int level)
+void tdp_tlb_flush_one(const struct tdp_pgt *pgt, uint64_t ia, int level,
+		       bool was_table)
 {
 	const struct tdp_tlb_ops *t = pgt->tlb;
 	uint64_t addr = tdp_ia_to_addr(&pgt->fmt, ia);
@@ -24,7 +26,7 @@ void tdp_tlb_flush_one(const struct tdp_pgt *pgt, uint64_t ia, int level)
 
 	if (!t)
 		return;
-	if (t->flush_addr)
+	if (t->flush_addr && !was_table)
 		t->flush_addr(pgt->tlb_ctx, addr, level);
 	else if (t->flush_range)
 		t->flush_range(pgt->tlb_ctx, addr, span);
@@ -37,12 +39,14 @@ void tdp_tlb_flush(const struct tdp_pgt *pgt, struct tdp_tlb_batch *b)
 {
 	const struct tdp_tlb_ops *t = pgt->tlb;
 	uint64_t entries = b->entries;
+	bool tables = b->tables;
 
 	b->entries = 0;
+	b->tables = false;
 	if (!entries || !t)
 		return;
-	if (entries == 1) {
-		tdp_tlb_flush_one(pgt, b->lo, b->level);
+	if (entries == 1 && !tables) {
+		tdp_tlb_flush_one(pgt, b->lo, b->level, false);
 		return;
 	}
 	if (t->flush_range)

@@ -66,6 +66,18 @@ enum tdp_format_id {
 #define TDP_FEAT_NO_NX (1u << 5)
 /** 32-bit paging: CR4.PSE = 1, so bit 7 of a PDE maps a 4 MiB page. */
 #define TDP_FEAT_PSE (1u << 6)
+/** arm64: FEAT_S2FWB with HCR_EL2.FWB = 1 (MemAttr takes the FWB encodings). */
+#define TDP_FEAT_S2_FWB (1u << 8)
+/** arm64: FEAT_LPA2 descriptors (VTCR_EL2.DS = 1): 52-bit addresses with 4K/16K. */
+#define TDP_FEAT_S2_LPA2 (1u << 9)
+/** arm64: FEAT_XNX, the two-bit XN field (separate EL1 and EL0 execute). */
+#define TDP_FEAT_S2_XNX (1u << 10)
+/** arm64: hardware access-flag updates (VTCR_EL2.HA): AF = 0 does not fault. */
+#define TDP_FEAT_S2_HA (1u << 11)
+/** arm64: hardware dirty-state management with DBM (VTCR_EL2.HD). */
+#define TDP_FEAT_S2_HD (1u << 12)
+/** arm64: take the start level from tdp_format_config::start_level. */
+#define TDP_FEAT_S2_START_LEVEL (1u << 13)
 /** @} */
 
 /** @name Permission bits (tdp_attrs::perms) @{ */
@@ -96,6 +108,21 @@ enum tdp_format_id {
 #define TDP_ATTR_VERIFY_GUEST_PAGING (1u << 7) /**< EPT bit 57. */
 #define TDP_ATTR_PAGING_WRITE (1u << 8)        /**< EPT bit 58. */
 #define TDP_ATTR_SUPERVISOR_SHADOW_STACK (1u << 9) /**< EPT bit 60. */
+/** arm64: dirty bit modifier (DBM): hardware may make the page writable-dirty. */
+#define TDP_ATTR_DBM (1u << 10)
+/**
+ * arm64: the contiguous hint. The caller sets it only on leaves of an
+ * aligned run of entries that all map one contiguous, equally attributed
+ * range, as the Arm ARM requires.
+ */
+#define TDP_ATTR_CONTIGUOUS (1u << 11)
+/** @} */
+
+/** @name Shareability (tdp_attrs::shareability, arm64) @{ */
+#define TDP_SH_DEFAULT 0 /**< Encode: inner shareable. Decode: not in the entry (LPA2). */
+#define TDP_SH_NONE 1    /**< Non-shareable. */
+#define TDP_SH_OUTER 2   /**< Outer shareable. */
+#define TDP_SH_INNER 3   /**< Inner shareable. */
 /** @} */
 
 /** @brief Memory types (tdp_attrs::memtype); 0 is write-back. */
@@ -130,7 +157,7 @@ struct tdp_attrs {
 	 */
 	uint8_t pat;
 	uint8_t pkey;     /**< x86 paging protection key (bits 62:59 of a leaf). */
-	uint8_t reserved0; /**< Zero. */
+	uint8_t shareability; /**< arm64: a TDP_SH_* value. */
 	/**
 	 * Software-available bits, packed from bit 0 in the order the
 	 * format's header lists them (EPT: 11, 52..56; IA-32e: 9..11,
@@ -151,9 +178,17 @@ struct tdp_format_config {
 	 * 32-bit paging without PSE-36 and up to 40 with it).
 	 */
 	uint8_t pa_bits;
-	/** Input-address width for formats where it varies (arm64); 0 = maximum. */
+	/**
+	 * Input-address width for formats where it varies (arm64 IPA size,
+	 * 32..52); 0 = the maximum the configuration allows (48, or 52 with
+	 * LPA2 or with the 64 KiB granule and pa_bits 52).
+	 */
 	uint8_t ia_bits;
-	/** arm64 start level; ignored by x86 formats. */
+	/**
+	 * arm64 start level (-1..3, the Arm ARM's numbering), used with
+	 * TDP_FEAT_S2_START_LEVEL; otherwise the fewest levels that cover the
+	 * IPA size (never fewer than two), concatenating up to 16 root tables.
+	 */
 	int8_t start_level;
 	uint8_t reserved0; /**< Zero. */
 };
@@ -205,9 +240,11 @@ struct tdp_format {
 	uint32_t table_size;  /**< Bytes of a non-root table (one page). */
 	/** @privatesection */
 	uint32_t rsvd_fault;
+	uint32_t leaf_level_fault;
 	uint32_t needs_bbm;
 	uint64_t accessed_mask;
 	uint64_t dirty_mask;
+	uint64_t dirty_requires;
 	uint64_t bad_low6[2];
 	struct tdp_level_desc lvl[TDP_MAX_LEVELS];
 	const struct tdp_format_ops *ops;

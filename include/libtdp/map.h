@@ -25,7 +25,7 @@
  * @par TLB invalidation
  * With hooks installed (tdp_pgt_set_tlb()), each operation that changes
  * live valid entries calls flush_range once at its end for the span of
- * everything it changed (flush_addr when that span is a single entry), and
+ * everything it changed (flush_addr when that is a single leaf entry), and
  * only then frees table pages it unlinked (hardware may cache them until
  * the flush). Installing an entry where none was valid needs no
  * invalidation. Formats that require break-before-make (arm64) first write

@@ -9,6 +9,7 @@
 #ifndef LIBTDP_TDP_H
 #define LIBTDP_TDP_H
 
+#include <libtdp/arm64.h>
 #include <libtdp/common.h>
 #include <libtdp/format.h>
 #include <libtdp/map.h>
