@@ -46,7 +46,7 @@ static int harvest_leaf(const struct tdp_visit *v, void *arg)
 {
 	struct harvest *h = arg;
 	const struct tdp_format *fmt = &h->pgt->fmt;
-	uint64_t ia, lo, hi, span = v->size;
+	uint64_t ia = 0, lo, hi, span = v->size;
 
 	if (v->kind != TDP_ENTRY_LEAF || !(v->old & h->mask))
 		return 0;

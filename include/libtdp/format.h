@@ -80,7 +80,10 @@ enum tdp_format_id {
 #define TDP_FEAT_S2_START_LEVEL (1u << 13)
 /** @} */
 
-/** @name Permission bits (tdp_attrs::perms) @{ */
+/**
+ * @name Permission bits (tdp_attrs::perms)
+ * @{
+ */
 #define TDP_PERM_R (1u << 0)  /**< Read. */
 #define TDP_PERM_W (1u << 1)  /**< Write. */
 /** Execute; where the format splits execute by mode, supervisor (EL1) execute. */
@@ -96,12 +99,15 @@ enum tdp_format_id {
 #define TDP_PERM_RWX (TDP_PERM_R | TDP_PERM_W | TDP_PERM_X | TDP_PERM_XU)
 /** @} */
 
-/** @name Attribute flags (tdp_attrs::flags) @{ */
+/**
+ * @name Attribute flags (tdp_attrs::flags)
+ * @{
+ */
 #define TDP_ATTR_ACCESSED (1u << 0)    /**< Accessed (x86 A, arm64 AF). */
 #define TDP_ATTR_DIRTY (1u << 1)       /**< Dirty (x86 D). */
 #define TDP_ATTR_GLOBAL (1u << 2)      /**< Global (x86 paging G). */
 #define TDP_ATTR_IGNORE_PAT (1u << 3)  /**< EPT ignore-PAT (IPAT). */
-#define TDP_ATTR_SUPPRESS_VE (1u << 4) /**< EPT suppress #VE (bit 63). */
+#define TDP_ATTR_SUPPRESS_VE (1u << 4) /**< EPT suppress \#VE (bit 63). */
 #define TDP_ATTR_SPP (1u << 5)         /**< EPT sub-page protected (bit 61). */
 /** x86 paging: take the PAT/PCD/PWT bits from tdp_attrs::pat, not memtype. */
 #define TDP_ATTR_PAT_INDEX (1u << 6)
@@ -118,7 +124,10 @@ enum tdp_format_id {
 #define TDP_ATTR_CONTIGUOUS (1u << 11)
 /** @} */
 
-/** @name Shareability (tdp_attrs::shareability, arm64) @{ */
+/**
+ * @name Shareability (tdp_attrs::shareability, arm64)
+ * @{
+ */
 #define TDP_SH_DEFAULT 0 /**< Encode: inner shareable. Decode: not in the entry (LPA2). */
 #define TDP_SH_NONE 1    /**< Non-shareable. */
 #define TDP_SH_OUTER 2   /**< Outer shareable. */

@@ -67,7 +67,10 @@
 extern "C" {
 #endif
 
-/** @name Operation flags @{ */
+/**
+ * @name Operation flags
+ * @{
+ */
 /** map: replace existing mappings instead of failing with -TDP_ERR_EXIST. */
 #define TDP_OP_REPLACE (1u << 0)
 /** Shared mode: safe against concurrent operations on the same table. */

@@ -152,7 +152,10 @@ enum tdp_entry_kind {
 	TDP_ENTRY_BAD_POINTER = 4,
 };
 
-/** @name Walk flags (tdp_walk()) @{ */
+/**
+ * @name Walk flags (tdp_walk())
+ * @{
+ */
 /** Visit leaf entries: pages, blocks, and invalid, reserved and bad-pointer entries. */
 #define TDP_WALK_LEAF (1u << 0)
 /** Visit table entries before their subtree. */
@@ -397,7 +400,7 @@ TDP_API bool tdp_iter_restart(struct tdp_iter *it);
 enum tdp_fault {
 	TDP_FAULT_NONE = 0,        /**< No fault. */
 	TDP_FAULT_NOT_PRESENT = 1, /**< An entry is not present (arm64: translation fault). */
-	TDP_FAULT_RESERVED = 2,    /**< x86 paging: a reserved bit is set (#PF with RSVD). */
+	TDP_FAULT_RESERVED = 2,    /**< x86 paging: a reserved bit is set (\#PF with RSVD). */
 	TDP_FAULT_MISCONFIG = 3,   /**< EPT misconfiguration (reserved bits or combinations). */
 	TDP_FAULT_PERMISSION = 4,  /**< The access is not allowed. */
 	TDP_FAULT_ACCESS_FLAG = 5, /**< arm64: the access flag is clear. */
@@ -478,7 +481,10 @@ struct tdp_lookup {
 TDP_API int tdp_lookup(const struct tdp_pgt *pgt, uint64_t addr,
 		       struct tdp_lookup *res);
 
-/** @name Access flags (tdp_translate()) @{ */
+/**
+ * @name Access flags (tdp_translate())
+ * @{
+ */
 #define TDP_ACCESS_READ (1u << 0)  /**< A data read. */
 #define TDP_ACCESS_WRITE (1u << 1) /**< A data write. */
 #define TDP_ACCESS_EXEC (1u << 2)  /**< An instruction fetch. */
