@@ -154,8 +154,12 @@ static int s2_encode_leaf(const struct tdp_format *fmt, int level,
 			  uint64_t pa, const struct tdp_attrs *a,
 			  uint64_t *raw)
 {
+	/*
+	 * DIRTY is not a bit of its own here: decode reports it for a DBM
+	 * page that is writable, so it is accepted and implied by the perms.
+	 */
 	const uint32_t ok_flags = TDP_ATTR_ACCESSED | TDP_ATTR_DBM |
-				  TDP_ATTR_CONTIGUOUS;
+				  TDP_ATTR_CONTIGUOUS | TDP_ATTR_DIRTY;
 	const struct tdp_level_desc *d = &fmt->lvl[level];
 	bool x = a->perms & TDP_PERM_X, xu = a->perms & TDP_PERM_XU;
 	unsigned int m, xn;

@@ -374,9 +374,11 @@ TDP_API void tdp_iter_next(struct tdp_iter *it);
  * so work done on table entries must be idempotent, and the current entry
  * (which the caller has not processed) is reached again.
  *
- * To guarantee forward progress, a restart is refused when the iterator
- * has not moved to a higher address since the previous restart: a caller
- * that yields on every entry then still gets through the range.
+ * To guarantee forward progress, a restart is refused when the address
+ * the iteration would resume from (the larger of the range start and the
+ * address of the last entry reached by stepping to the side) has not grown
+ * since the previous restart, as KVM's yield rule does: a caller that
+ * yields on every entry then still gets through the range.
  *
  * @param it The iterator.
  * @return true if the restart was armed; false if it was refused (the
