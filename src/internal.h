@@ -87,7 +87,7 @@ struct tdp_format_ops {
 
 /* Each backend's table of ops and its setup entry point. */
 int tdp_x86_ept_setup(struct tdp_format *fmt);
-int tdp_x86_ia32e_setup(struct tdp_format *fmt);
+int tdp_x86_paging_setup(struct tdp_format *fmt);
 int tdp_arm64_s2_setup(struct tdp_format *fmt);
 
 /* --- entries ------------------------------------------------------------ */
@@ -162,6 +162,20 @@ static inline uint64_t tdp_leaf_pa(const struct tdp_format *fmt, int level,
 
 	return (raw & d->leaf_addr_mask) |
 	       (((raw >> d->leaf_hi_src) & d->leaf_hi_mask) << d->leaf_hi_dst);
+}
+
+/*
+ * Whether a leaf at @level can hold output address @pa at all: 32-bit
+ * paging PTEs reach only 4 GiB while its 4 MiB pages reach 40 bits.
+ */
+static inline bool tdp_leaf_pa_fits(const struct tdp_format *fmt, int level,
+				    uint64_t pa)
+{
+	const struct tdp_level_desc *d = &fmt->lvl[level];
+	uint64_t reach = d->leaf_addr_mask | tdp_low_mask(d->shift) |
+			 (d->leaf_hi_mask << d->leaf_hi_dst);
+
+	return !(pa & ~reach);
 }
 
 static inline unsigned int tdp_index(const struct tdp_format *fmt, int level,

@@ -414,11 +414,16 @@ static int descend_new(struct op *op, const struct vtab *vt, uint64_t i,
 	int ret;
 
 	if (kind == TDP_ENTRY_LEAF) {
+		child.split_pa = tdp_leaf_pa(fmt, level, old);
+		/* A 32-bit paging 4 MiB page above 4 GiB has no 4 KiB form. */
+		if (!tdp_leaf_pa_fits(fmt, level - 1,
+				      child.split_pa + tdp_low_mask(
+							       fmt->lvl[level].shift)))
+			return -TDP_ERR_NOTSUP;
 		ret = split_template(fmt, level, old, &tmpl);
 		if (ret)
 			return ret;
 		child.split_tmpl = tmpl;
-		child.split_pa = tdp_leaf_pa(fmt, level, old);
 	}
 	if (op->dry) {
 		op->need++;
@@ -472,6 +477,9 @@ static int op_map_entry(struct op *op, const struct vtab *vt, uint64_t i,
 			free_subtree(op, child->pa, level - 1);
 		return ret;
 	}
+	/* A page no leaf of this format can point at (see tdp_map). */
+	if (level == 0)
+		return -TDP_ERR_RANGE;
 	switch (kind) {
 	case TDP_ENTRY_TABLE:
 		return op_table(op, child, level - 1, ia, live, NULL);
@@ -704,7 +712,8 @@ int tdp_map(struct tdp_pgt *pgt, uint64_t addr, uint64_t size, uint64_t pa,
 	for (l = 0; l < op.fmt->levels; l++) {
 		if (!(op.fmt->leaf_levels & (1u << l)) ||
 		    (cap && (unsigned int)l > cap - 1) ||
-		    (op.delta & tdp_low_mask(op.fmt->lvl[l].shift)))
+		    (op.delta & tdp_low_mask(op.fmt->lvl[l].shift)) ||
+		    !tdp_leaf_pa_fits(op.fmt, l, pa + (size - 1)))
 			continue;
 		ret = tdp_entry_encode_leaf(op.fmt, l, 0, attrs,
 					    &op.leaf_tmpl[l]);
@@ -715,8 +724,6 @@ int tdp_map(struct tdp_pgt *pgt, uint64_t addr, uint64_t size, uint64_t pa,
 			return ret;
 		op.leaf_ok |= 1u << l;
 	}
-	if (!(op.leaf_ok & 1u))
-		return -TDP_ERR_INTERNAL; /* level 0 always takes leaves */
 	return op_run(&op);
 }
 

@@ -167,7 +167,7 @@ int tdp_entry_encode_leaf(const struct tdp_format *fmt, int level,
 		return -TDP_ERR_INVAL;
 	if (pa & tdp_low_mask(fmt->lvl[level].shift))
 		return -TDP_ERR_ALIGN;
-	if (pa >> fmt->pa_bits)
+	if (pa >> fmt->pa_bits || !tdp_leaf_pa_fits(fmt, level, pa))
 		return -TDP_ERR_RANGE;
 	if (!(fmt->leaf_levels & (1u << level)))
 		return -TDP_ERR_NOTSUP;

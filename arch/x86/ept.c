@@ -102,6 +102,11 @@ static int ept_encode_leaf(const struct tdp_format *fmt, int level,
 			   uint64_t pa, const struct tdp_attrs *a,
 			   uint64_t *raw)
 {
+	const uint32_t ept_flags_ok =
+		TDP_ATTR_IGNORE_PAT | TDP_ATTR_ACCESSED | TDP_ATTR_DIRTY |
+		TDP_ATTR_VERIFY_GUEST_PAGING | TDP_ATTR_PAGING_WRITE |
+		TDP_ATTR_SUPERVISOR_SHADOW_STACK | TDP_ATTR_SUPPRESS_VE |
+		TDP_ATTR_SPP;
 	bool mbec = ept_has(fmt, TDP_FEAT_EPT_MBEC);
 	uint32_t p = a->perms;
 	uint64_t v = pa, mt;
@@ -115,8 +120,8 @@ static int ept_encode_leaf(const struct tdp_format *fmt, int level,
 		return -TDP_ERR_NOTSUP;
 	if (!mbec && !(p & TDP_PERM_X) != !(p & TDP_PERM_XU))
 		return -TDP_ERR_NOTSUP;
-	if ((a->flags & (TDP_ATTR_GLOBAL | TDP_ATTR_PAT_INDEX)) || a->pkey ||
-	    a->subpage_write)
+	if ((a->flags & ~ept_flags_ok) || a->pkey || a->subpage_write ||
+	    a->shareability)
 		return -TDP_ERR_NOTSUP;
 	if ((a->flags & TDP_ATTR_SPP) &&
 	    (level != 0 || !ept_has(fmt, TDP_FEAT_EPT_SPP)))

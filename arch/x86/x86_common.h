@@ -13,7 +13,10 @@
  */
 int tdp_x86_geometry(struct tdp_format *fmt, int levels);
 
-/* Unpack software-available bits: lo_mask holds sw bits 0.., then hi_mask. */
+/*
+ * Unpack software-available bits: lo_mask holds sw bits 0.., then hi_mask
+ * (which may be 0 where the format has no high software bits).
+ */
 uint32_t tdp_x86_sw_get(uint64_t raw, uint64_t lo_mask, uint64_t hi_mask);
 uint64_t tdp_x86_sw_put(uint32_t sw, uint64_t lo_mask, uint64_t hi_mask);
 

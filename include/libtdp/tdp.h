@@ -15,6 +15,7 @@
 #include <libtdp/map.h>
 #include <libtdp/mem.h>
 #include <libtdp/pgtable.h>
+#include <libtdp/shadow.h>
 #include <libtdp/x86.h>
 
 #endif /* LIBTDP_TDP_H */
