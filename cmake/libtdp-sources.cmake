@@ -18,6 +18,7 @@ set(TDP_CORE_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/../arch/x86/eptp.c
   ${CMAKE_CURRENT_LIST_DIR}/../arch/x86/paging.c
   ${CMAKE_CURRENT_LIST_DIR}/../arch/x86/shadow.c
+  ${CMAKE_CURRENT_LIST_DIR}/../arch/x86/spp.c
   ${CMAKE_CURRENT_LIST_DIR}/../arch/arm64/s2.c
   ${CMAKE_CURRENT_LIST_DIR}/../arch/arm64/s2_regs.c
 )

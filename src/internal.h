@@ -88,6 +88,7 @@ struct tdp_format_ops {
 /* Each backend's table of ops and its setup entry point. */
 int tdp_x86_ept_setup(struct tdp_format *fmt);
 int tdp_x86_paging_setup(struct tdp_format *fmt);
+int tdp_x86_spp_setup(struct tdp_format *fmt);
 int tdp_arm64_s2_setup(struct tdp_format *fmt);
 
 /* --- entries ------------------------------------------------------------ */
@@ -175,7 +176,8 @@ static inline bool tdp_leaf_pa_fits(const struct tdp_format *fmt, int level,
 	uint64_t reach = d->leaf_addr_mask | tdp_low_mask(d->shift) |
 			 (d->leaf_hi_mask << d->leaf_hi_dst);
 
-	return !(pa & ~reach);
+	/* SPP leaves hold no output address: any pa (ignored) will do. */
+	return !d->leaf_addr_mask || !(pa & ~reach);
 }
 
 static inline unsigned int tdp_index(const struct tdp_format *fmt, int level,

@@ -16,6 +16,7 @@
 #include <libtdp/mem.h>
 #include <libtdp/pgtable.h>
 #include <libtdp/shadow.h>
+#include <libtdp/spp.h>
 #include <libtdp/x86.h>
 
 #endif /* LIBTDP_TDP_H */
