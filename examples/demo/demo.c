@@ -232,6 +232,8 @@ static void vm_tour(struct tdp_pool *pool, const char *title,
 	translate(&pgt, ROM_BASE + 0x10, TDP_ACCESS_WRITE, "ROM write");
 	translate(&pgt, MMIO_BASE + 0x1000, TDP_ACCESS_READ, "MMIO read");
 	translate(&pgt, MMIO_BASE + 512 * MiB, TDP_ACCESS_READ, "hole read");
+	if (!is_arm64(&pgt))
+		print_lookup(&pgt, ROM_BASE + 0x10);
 
 	/* Dirty logging: start clean, the guest writes two pages, harvest. */
 	check(tdp_protect(&pgt, RAM_BASE, RAM_SIZE, 0, TDP_PERM_W, 0, NULL),
