@@ -85,6 +85,21 @@ struct tdp_format_ops {
 				 uint32_t access);
 };
 
+/*
+ * The permission fault of a read/write/fetch against effective permissions,
+ * for formats whose rule is simply "each access needs its bit" (EPT, arm64
+ * stage 2); @exec is the bit a fetch needs (supervisor or user execute).
+ */
+static inline uint32_t tdp_rwx_fault(uint32_t perms, uint32_t access,
+				     uint32_t exec)
+{
+	if (((access & TDP_ACCESS_READ) && !(perms & TDP_PERM_R)) ||
+	    ((access & TDP_ACCESS_WRITE) && !(perms & TDP_PERM_W)) ||
+	    ((access & TDP_ACCESS_EXEC) && !(perms & exec)))
+		return TDP_FAULT_PERMISSION;
+	return TDP_FAULT_NONE;
+}
+
 /* Each backend's table of ops and its setup entry point. */
 int tdp_x86_ept_setup(struct tdp_format *fmt);
 int tdp_x86_paging_setup(struct tdp_format *fmt);

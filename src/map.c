@@ -19,7 +19,12 @@
 #include "internal.h"
 
 #define OP_FLAGS_ALL (TDP_OP_REPLACE | TDP_OP_SHARED | (0xfu << 8))
-/* Unlinked tables are freed after the TLB flush, in batches this large. */
+/*
+ * Unlinked subtrees are freed after the TLB flush. Only their top tables are
+ * remembered (the rest is found by walking them once they are private), so
+ * one batch covers any number of pages; a larger count of separate
+ * subtrees costs one extra flush per batch.
+ */
 #define FREED_BATCH 64
 
 enum op_kind_internal { OP_MAP, OP_UNMAP, OP_PROTECT };
@@ -43,7 +48,10 @@ struct op {
 	uint64_t stack_count;
 	struct tdp_reserve *res;
 	struct tdp_tlb_batch tlb;
-	uint64_t freed[FREED_BATCH];
+	struct {
+		uint64_t pa;
+		int level;
+	} freed[FREED_BATCH];
 	unsigned int n_freed;
 };
 
@@ -156,36 +164,13 @@ static void return_page(struct op *op, uint64_t pa)
 
 /* --- TLB invalidation and freeing ---------------------------------------- */
 
-static void free_batch(struct op *op)
-{
-	const struct tdp_mm_ops *m = op->pgt->mm.ops;
-	unsigned int i;
-
-	/* Hardware may cache the tables until the flush: flush first. */
-	tdp_tlb_flush(op->pgt, &op->tlb);
-	for (i = 0; i < op->n_freed; i++) {
-		if (op->shared && m->free_table_deferred)
-			m->free_table_deferred(op->pgt->mm.ctx, op->freed[i],
-					       op->fmt->table_size);
-		else
-			m->free_table(op->pgt->mm.ctx, op->freed[i],
-				      op->fmt->table_size);
-	}
-	op->n_freed = 0;
-}
-
-static void defer_free(struct op *op, uint64_t pa)
-{
-	if (op->n_freed == FREED_BATCH)
-		free_batch(op);
-	op->freed[op->n_freed++] = pa;
-}
-
-/* Queue a whole unlinked subtree (the table at @pa and its descendants). */
-static void free_subtree(struct op *op, uint64_t pa, int level)
+/* Free a subtree nobody can reach any more (unlinked and flushed). */
+static void free_tree(struct op *op, uint64_t pa, int level)
 {
 	const struct tdp_format *fmt = op->fmt;
-	uint8_t *mem = tdp_mm_p2v(&op->pgt->mm, pa, tdp_table_bytes(fmt, level));
+	const struct tdp_mm_ops *m = op->pgt->mm.ops;
+	uint64_t bytes = tdp_table_bytes(fmt, level);
+	uint8_t *mem = tdp_mm_p2v(&op->pgt->mm, pa, bytes);
 	uint64_t i, n = 1ull << fmt->lvl[level].index_bits;
 
 	if (!mem)
@@ -194,10 +179,33 @@ static void free_subtree(struct op *op, uint64_t pa, int level)
 		uint64_t raw = tdp_entry_load(fmt, mem + i * fmt->entry_size);
 
 		if (tdp_classify(fmt, level, raw) == TDP_ENTRY_TABLE)
-			free_subtree(op, tdp_table_pa(fmt, level, raw),
-				     level - 1);
+			free_tree(op, tdp_table_pa(fmt, level, raw), level - 1);
 	}
-	defer_free(op, pa);
+	if (op->shared && m->free_table_deferred)
+		m->free_table_deferred(op->pgt->mm.ctx, pa, bytes);
+	else
+		m->free_table(op->pgt->mm.ctx, pa, bytes);
+}
+
+static void free_batch(struct op *op)
+{
+	unsigned int i;
+
+	/* Hardware may cache the tables until the flush: flush first. */
+	tdp_tlb_flush(op->pgt, &op->tlb);
+	for (i = 0; i < op->n_freed; i++)
+		free_tree(op, op->freed[i].pa, op->freed[i].level);
+	op->n_freed = 0;
+}
+
+/* Queue the unlinked subtree whose top table (at @level) is at @pa. */
+static void defer_free(struct op *op, uint64_t pa, int level)
+{
+	if (op->n_freed == FREED_BATCH)
+		free_batch(op);
+	op->freed[op->n_freed].pa = pa;
+	op->freed[op->n_freed].level = level;
+	op->n_freed++;
 }
 
 /* Give a private subtree's pages back to the operation (a lost race). */
@@ -382,6 +390,26 @@ static uint64_t count_valid(const struct op *op, const uint8_t *mem,
 	return valid;
 }
 
+/* True if every valid entry of the table at @level (mapping from @ia_base)
+ * lies wholly inside the operation's range. */
+static bool only_inside(const struct op *op, const uint8_t *mem, int level,
+			uint64_t ia_base)
+{
+	const struct tdp_format *fmt = op->fmt;
+	const struct tdp_level_desc *d = &fmt->lvl[level];
+	uint64_t i, n = 1ull << d->index_bits, span = 1ull << d->shift;
+
+	for (i = 0; i < n; i++) {
+		uint64_t ia = ia_base + i * span;
+		uint64_t raw = tdp_entry_load(fmt, mem + i * fmt->entry_size);
+
+		if (tdp_entry_present(d, raw) &&
+		    (ia < op->first || ia + span - 1 > op->last))
+			return false;
+	}
+	return true;
+}
+
 static int protect_leaf(const struct op *op, int level, uint64_t raw,
 			uint64_t *new)
 {
@@ -474,7 +502,7 @@ static int op_map_entry(struct op *op, const struct vtab *vt, uint64_t i,
 			return 0;
 		ret = set_entry(op, vt, i, level, ia, live, old, kind, new);
 		if (!ret && kind == TDP_ENTRY_TABLE)
-			free_subtree(op, child->pa, level - 1);
+			defer_free(op, child->pa, level - 1);
 		return ret;
 	}
 	/* A page no leaf of this format can point at (see tdp_map). */
@@ -509,18 +537,29 @@ static int op_unmap_entry(struct op *op, const struct vtab *vt, uint64_t i,
 			return 0;
 		ret = set_entry(op, vt, i, level, ia, live, old, kind, 0);
 		if (!ret && kind == TDP_ENTRY_TABLE)
-			free_subtree(op, child->pa, level - 1);
+			defer_free(op, child->pa, level - 1);
 		return ret;
 	}
 	switch (kind) {
 	case TDP_ENTRY_TABLE:
+		/*
+		 * Everything the table maps lies inside the range: unlink it
+		 * whole instead of clearing its entries one by one.
+		 */
+		if (!op->dry && only_inside(op, child->mem, level - 1, ia)) {
+			ret = set_entry(op, vt, i, level, ia, live, old, kind,
+					0);
+			if (!ret)
+				defer_free(op, child->pa, level - 1);
+			return ret;
+		}
 		ret = op_table(op, child, level - 1, ia, live, &left);
 		if (ret || op->dry || left)
 			return ret;
 		/* The range emptied the table: unlink and free it. */
 		ret = set_entry(op, vt, i, level, ia, live, old, kind, 0);
 		if (!ret)
-			defer_free(op, child->pa);
+			defer_free(op, child->pa, level - 1);
 		return ret;
 	case TDP_ENTRY_LEAF:
 		return descend_new(op, vt, i, level, ia, live, old, kind);
@@ -643,12 +682,17 @@ static int op_run(struct op *op)
 	uint64_t have, pa;
 	int ret;
 
+	/*
+	 * The dry pass finds every error before anything changes. In shared
+	 * mode other threads may change the tables after it, so its page count
+	 * is only a hint and pages are allocated as needed.
+	 */
+	op->dry = true;
+	ret = op_pass(op);
+	if (ret)
+		return ret;
+	op->dry = false;
 	if (!op->shared) {
-		op->dry = true;
-		ret = op_pass(op);
-		if (ret)
-			return ret;
-		op->dry = false;
 		have = op->res ? op->res->count : 0;
 		for (; op->stack_count + have < op->need;) {
 			ret = alloc_page(op->pgt, &pa);

@@ -238,11 +238,7 @@ static uint32_t s2_check_access(const struct tdp_format *fmt, uint32_t perms,
 	/* Without hardware AF updates, any access to an AF = 0 page faults. */
 	if (!(attrs->flags & TDP_ATTR_ACCESSED) && !has(fmt, TDP_FEAT_S2_HA))
 		return TDP_FAULT_ACCESS_FLAG;
-	if (((access & TDP_ACCESS_READ) && !(perms & TDP_PERM_R)) ||
-	    ((access & TDP_ACCESS_WRITE) && !(perms & TDP_PERM_W)) ||
-	    ((access & TDP_ACCESS_EXEC) && !(perms & exec)))
-		return TDP_FAULT_PERMISSION;
-	return TDP_FAULT_NONE;
+	return tdp_rwx_fault(perms, access, exec);
 }
 
 static const struct tdp_format_ops s2_ops = {

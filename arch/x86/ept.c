@@ -193,11 +193,7 @@ static uint32_t ept_check_access(const struct tdp_format *fmt, uint32_t perms,
 	(void)attrs; /* EPT decides on permissions alone */
 	if (ept_has(fmt, TDP_FEAT_EPT_MBEC) && (access & TDP_ACCESS_USER))
 		exec = TDP_PERM_XU;
-	if (((access & TDP_ACCESS_READ) && !(perms & TDP_PERM_R)) ||
-	    ((access & TDP_ACCESS_WRITE) && !(perms & TDP_PERM_W)) ||
-	    ((access & TDP_ACCESS_EXEC) && !(perms & exec)))
-		return TDP_FAULT_PERMISSION;
-	return TDP_FAULT_NONE;
+	return tdp_rwx_fault(perms, access, exec);
 }
 
 static const struct tdp_format_ops ept_ops = {
