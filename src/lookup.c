@@ -89,26 +89,39 @@ int tdp_lookup(const struct tdp_pgt *pgt, uint64_t addr,
 	return lookup_fault(res, TDP_FAULT_NOT_PRESENT, 0, TDP_DETAIL_NONE);
 }
 
+int tdp_lookup_access(const struct tdp_pgt *pgt, uint64_t addr,
+		      uint32_t access, struct tdp_lookup *res)
+{
+	uint32_t f;
+	int ret;
+
+	if (!pgt || !res || (access & ~TDP_ACCESS_ALL))
+		return -TDP_ERR_INVAL;
+	ret = tdp_lookup(pgt, addr, res);
+	if (ret)
+		return ret;
+	f = pgt->fmt.ops->check_access(&pgt->fmt, res->perms, &res->attrs,
+				       access);
+	if (f == TDP_FAULT_NONE)
+		return 0;
+	return lookup_fault(res, f, res->last_level, TDP_DETAIL_NONE);
+}
+
 int tdp_translate(const struct tdp_pgt *pgt, uint64_t addr, uint32_t access,
 		  uint64_t *out_addr, uint32_t *fault)
 {
 	struct tdp_lookup res;
-	uint32_t f;
 	int ret;
 
 	if (!pgt || (access & ~TDP_ACCESS_ALL))
 		return -TDP_ERR_INVAL;
-	ret = tdp_lookup(pgt, addr, &res);
+	ret = tdp_lookup_access(pgt, addr, access, &res);
 	if (ret == -TDP_ERR_INVAL)
 		return ret;
-	f = res.fault;
-	if (!ret)
-		f = pgt->fmt.ops->check_access(&pgt->fmt, res.perms, &res.attrs,
-					       access);
 	if (fault)
-		*fault = f;
-	if (f != TDP_FAULT_NONE)
-		return -TDP_ERR_FAULT;
+		*fault = res.fault;
+	if (ret)
+		return ret;
 	if (out_addr)
 		*out_addr = res.out_addr;
 	return 0;

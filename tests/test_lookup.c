@@ -765,6 +765,63 @@ static void test_args_and_translate(void **state)
 	assert_int_equal(fault, TDP_FAULT_BAD_POINTER);
 }
 
+/*
+ * tdp_lookup_access: one walk gives both the entries and the access
+ * verdict. A read-only 2 MiB EPT leaf at 0x200000 -> 0x40000000 is
+ * written by hand: PML4E/PDPTE/PDE raw values and the expected results
+ * follow from the SDM layout.
+ */
+static void test_lookup_access(void **state)
+{
+	struct tdp_pool *pool;
+	struct tdp_format_config cfg = { .format = TDP_FMT_EPT4 };
+	struct tdp_mm mm;
+	struct tdp_pgt pgt;
+	struct tdp_lookup r;
+	uint64_t *pml4, *pdpt, *pd;
+
+	(void)state; /* builds its own pool */
+	assert_int_equal(tdp_pool_create(0x10000, 0x100000, &pool), 0);
+	mm = tdp_pool_mm(pool);
+	assert_int_equal(tdp_pool_claim(pool, 0x100000, 0x3000), 0);
+	pml4 = tdp_pool_phys_to_virt(pool, 0x100000, 4096);
+	pdpt = tdp_pool_phys_to_virt(pool, 0x101000, 4096);
+	pd = tdp_pool_phys_to_virt(pool, 0x102000, 4096);
+	for (int i = 0; i < 512; i++)
+		pml4[i] = pdpt[i] = pd[i] = 0;
+	pml4[0] = 0x101000 | 0x7;
+	pdpt[0] = 0x102000 | 0x7;
+	/* R only, WB (6 << 3), page size bit 7. */
+	pd[1] = 0x40000000 | 0x1 | (6 << 3) | 0x80;
+	assert_int_equal(tdp_pgt_init_at(&pgt, &cfg, &mm, 0x100000), 0);
+
+	assert_int_equal(tdp_lookup_access(&pgt, 0x212345, TDP_ACCESS_READ,
+					   &r), 0);
+	assert_int_equal(r.out_addr, 0x40012345);
+	assert_int_equal(r.fault, TDP_FAULT_NONE);
+
+	assert_int_equal(tdp_lookup_access(&pgt, 0x212345, TDP_ACCESS_WRITE,
+					   &r), -TDP_ERR_FAULT);
+	assert_int_equal(r.fault, TDP_FAULT_PERMISSION);
+	assert_int_equal(r.fault_level, 1);
+	assert_int_equal(r.last_level, 1);
+	assert_int_equal(r.entry[3], 0x101007);
+	assert_int_equal(r.entry[1], 0x400000b1);
+	assert_int_equal(r.entry_pa[1], 0x102008);
+
+	/* A walk fault is reported as by tdp_lookup. */
+	assert_int_equal(tdp_lookup_access(&pgt, 0x400000, TDP_ACCESS_READ,
+					   &r), -TDP_ERR_FAULT);
+	assert_int_equal(r.fault, TDP_FAULT_NOT_PRESENT);
+	assert_int_equal(r.fault_level, 1);
+
+	assert_int_equal(tdp_lookup_access(NULL, 0, 0, &r), -TDP_ERR_INVAL);
+	assert_int_equal(tdp_lookup_access(&pgt, 0, 0, NULL), -TDP_ERR_INVAL);
+	assert_int_equal(tdp_lookup_access(&pgt, 0, 1u << 31, &r),
+			 -TDP_ERR_INVAL);
+	tdp_pool_destroy(pool);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -773,6 +830,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_not_present_each_level,
 						fix_setup, fix_teardown),
 		cmocka_unit_test(test_table_straddles_end),
+		cmocka_unit_test(test_lookup_access),
 		cmocka_unit_test_setup_teardown(test_self_map_ept, fix_setup,
 						fix_teardown),
 		cmocka_unit_test_setup_teardown(test_self_map_ia32e,

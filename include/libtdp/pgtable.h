@@ -501,6 +501,27 @@ TDP_API int tdp_lookup(const struct tdp_pgt *pgt, uint64_t addr,
 /** @} */
 
 /**
+ * @brief Look an address up and check an access against it in one walk.
+ *
+ * Like tdp_lookup(), and then, when the address translates, checks
+ * @p access as tdp_translate() does. A permission or access-flag fault is
+ * reported in @p res with fault_level = the leaf's level; every level's
+ * entry stays recorded, so an emulator can build the architecture's fault
+ * report (error code, fault status and level) from one consistent walk.
+ *
+ * @param pgt The table.
+ * @param addr The input address.
+ * @param access TDP_ACCESS_* flags.
+ * @param res Receives the result.
+ * @return 0; -TDP_ERR_FAULT if the walk or the access faults (see
+ *         res->fault); -TDP_ERR_INVAL for a NULL pointer or unknown access
+ *         flags.
+ * @note Thread-safe; reads entries atomically.
+ */
+TDP_API int tdp_lookup_access(const struct tdp_pgt *pgt, uint64_t addr,
+			      uint32_t access, struct tdp_lookup *res);
+
+/**
  * @brief Translate an input address to its output address for an access.
  *
  * Walks like tdp_lookup() and then checks the access against the effective
