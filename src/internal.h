@@ -108,12 +108,18 @@ int tdp_arm64_s2_setup(struct tdp_format *fmt);
 
 /* --- entries ------------------------------------------------------------ */
 
+/*
+ * Entries are loaded with acquire semantics: a reader that follows a table
+ * pointer another thread just linked (with a release store or CAS) must
+ * also see that table's zeroed and filled contents. On x86 this is a plain
+ * load.
+ */
 static inline uint64_t tdp_entry_load(const struct tdp_format *fmt,
 				      const void *p)
 {
 	if (fmt->entry_size == 4)
-		return __atomic_load_n((const uint32_t *)p, __ATOMIC_RELAXED);
-	return __atomic_load_n((const uint64_t *)p, __ATOMIC_RELAXED);
+		return __atomic_load_n((const uint32_t *)p, __ATOMIC_ACQUIRE);
+	return __atomic_load_n((const uint64_t *)p, __ATOMIC_ACQUIRE);
 }
 
 static inline void tdp_entry_store(const struct tdp_format *fmt, void *p,

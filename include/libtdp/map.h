@@ -243,8 +243,9 @@ struct tdp_report {
  * @param flags 0 or TDP_OP_SHARED (the flag is always cleared with an
  *        atomic operation, so CPU updates of other bits are never lost).
  * @param report Where to report; may be NULL.
- * @return 0; -TDP_ERR_INVAL, -TDP_ERR_ALIGN, -TDP_ERR_RANGE for bad
- *         arguments; -TDP_ERR_NOTSUP if the format has no accessed flag
+ * @return 0; -TDP_ERR_INVAL (NULL table, unknown flags, zero size),
+ *         -TDP_ERR_ALIGN, -TDP_ERR_RANGE for bad arguments;
+ *         -TDP_ERR_NOTSUP if the format has no accessed flag
  *         (EPT without TDP_FEAT_EPT_AD); a non-zero value returned by the
  *         report callback.
  */

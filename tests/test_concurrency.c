@@ -1,0 +1,691 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later OR BSD-2-Clause */
+/*
+ * Shared mode (TDP_OP_SHARED) under stress: four writer threads map,
+ * unmap, protect and age one ept4 table at once while two reader threads
+ * look addresses up without any lock.
+ *
+ * The simulated pool is not thread-safe, so the test reaches it through
+ * its own tdp_mm_ops that take a mutex around alloc_table and free_table
+ * (phys_to_virt is thread-safe as it is). free_table_deferred parks pages
+ * on a list that is freed only after every thread has been joined: the
+ * simplest RCU grace period there is.
+ *
+ * Address layout (all under one PML4 entry, so the threads share tables):
+ * - own[i]: [4 GiB + i GiB, +1 GiB), writer i only;
+ * - slice[i]: [16 GiB + i * 8 MiB, +8 MiB), writer i only, but all four
+ *   slices share one page directory, so empty-table removal in one slice
+ *   races with installs in the others;
+ * - shared: [32 GiB, +64 MiB), every writer maps (with TDP_OP_REPLACE)
+ *   and unmaps there, always with the same output address (input + DS)
+ *   and attributes; at the end every writer maps all of it, so its final
+ *   content is known.
+ * Each writer keeps a per-page model of its own memory; after the threads
+ * are joined the table must equal the models exactly, hold no empty table
+ * and leak no page, and a final unmap must leave only the root.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libtdp/tdp.h>
+
+#define K4 0x1000ull
+#define M2 0x200000ull
+#define M8 0x800000ull
+#define G1 0x40000000ull
+
+#define N_WRITERS 4
+#define N_READERS 2
+#define MAX_ITERS 5000
+#define MAX_SECONDS 3.0
+
+#define OWN_BASE (4 * G1)
+#define OWN_SIZE G1
+#define SLICE_BASE (16 * G1)
+#define SLICE_SIZE M8
+#define SHARED_BASE (32 * G1)
+#define SHARED_SIZE (64ull << 20)
+
+/* Output address = input + one of these. */
+#define D0 (64 * G1)
+#define D1 (128 * G1)
+#define DS (256 * G1)
+
+#define OWN_PAGES (OWN_SIZE / K4)
+#define SLICE_PAGES (SLICE_SIZE / K4)
+
+#define POOL_BASE 0x10000000ull
+#define POOL_SIZE (512ull << 20)
+
+#define RWX TDP_PERM_RWX
+#define RX (TDP_PERM_R | TDP_PERM_X | TDP_PERM_XU)
+
+/* --- the locked pool backend --------------------------------------------- */
+
+struct locked_mm {
+	pthread_mutex_t lock;
+	struct tdp_mm inner;
+	uint64_t *parked; /* pages freed with free_table_deferred */
+	size_t n_parked, cap_parked;
+	uint64_t parked_size;
+	bool park_failed;
+};
+
+static int lk_alloc(void *ctx, uint64_t size, uint64_t align, uint64_t *pa)
+{
+	struct locked_mm *l = ctx;
+	int ret;
+
+	pthread_mutex_lock(&l->lock);
+	ret = l->inner.ops->alloc_table(l->inner.ctx, size, align, pa);
+	pthread_mutex_unlock(&l->lock);
+	return ret;
+}
+
+static void lk_free(void *ctx, uint64_t pa, uint64_t size)
+{
+	struct locked_mm *l = ctx;
+
+	pthread_mutex_lock(&l->lock);
+	l->inner.ops->free_table(l->inner.ctx, pa, size);
+	pthread_mutex_unlock(&l->lock);
+}
+
+static void *lk_p2v(void *ctx, uint64_t pa, uint64_t size)
+{
+	const struct locked_mm *l = ctx;
+
+	return l->inner.ops->phys_to_virt(l->inner.ctx, pa, size);
+}
+
+/* Readers may still be inside the page: keep it until all have left. */
+static void lk_free_deferred(void *ctx, uint64_t pa, uint64_t size)
+{
+	struct locked_mm *l = ctx;
+
+	pthread_mutex_lock(&l->lock);
+	if (l->n_parked == l->cap_parked) {
+		size_t cap = l->cap_parked ? 2 * l->cap_parked : 1024;
+		uint64_t *p = realloc(l->parked, cap * sizeof(*p));
+
+		if (!p) {
+			l->park_failed = true;
+			pthread_mutex_unlock(&l->lock);
+			return;
+		}
+		l->parked = p;
+		l->cap_parked = cap;
+	}
+	l->parked[l->n_parked++] = pa;
+	l->parked_size = size;
+	pthread_mutex_unlock(&l->lock);
+}
+
+static const struct tdp_mm_ops locked_ops = {
+	.alloc_table = lk_alloc,
+	.free_table = lk_free,
+	.phys_to_virt = lk_p2v,
+	.free_table_deferred = lk_free_deferred,
+};
+
+/* Called with every thread joined: no reader can be in a parked page. */
+static void lk_release_parked(struct locked_mm *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n_parked; i++)
+		l->inner.ops->free_table(l->inner.ctx, l->parked[i],
+					 l->parked_size);
+	l->n_parked = 0;
+}
+
+/* --- shared state -------------------------------------------------------- */
+
+struct world {
+	struct tdp_pool *pool;
+	struct locked_mm lmm;
+	struct tdp_pgt pgt;
+	pthread_barrier_t barrier;       /* everyone: start together */
+	pthread_barrier_t final_barrier; /* writers: the final maps */
+	struct timespec t0;
+	uint64_t seed;
+	int stop_readers; /* atomic */
+	pthread_mutex_t err_lock;
+	unsigned int n_errors;
+	char first_error[512];
+};
+
+static void report(struct world *w, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void report(struct world *w, const char *fmt, ...)
+{
+	va_list ap;
+
+	pthread_mutex_lock(&w->err_lock);
+	if (!w->n_errors++) {
+		va_start(ap, fmt);
+		vsnprintf(w->first_error, sizeof(w->first_error), fmt, ap);
+		va_end(ap);
+	}
+	pthread_mutex_unlock(&w->err_lock);
+}
+
+static double elapsed(const struct world *w)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - w->t0.tv_sec) +
+	       (double)(t.tv_nsec - w->t0.tv_nsec) / 1e9;
+}
+
+static uint64_t rnd(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static uint64_t below(uint64_t *s, uint64_t n)
+{
+	return rnd(s) % n;
+}
+
+/* --- writers ------------------------------------------------------------- */
+
+/* Per-page model values of a writer's own memory. */
+enum { PG_NONE, PG_D0_RWX, PG_D0_RX, PG_D1_RWX, PG_D1_RX };
+
+struct writer {
+	struct world *w;
+	int id;
+	uint64_t rng;
+	uint8_t *own;   /* OWN_PAGES entries */
+	uint8_t *slice; /* SLICE_PAGES entries */
+	unsigned int iters;
+	unsigned int n_exist;
+};
+
+static uint64_t own_base(int id)
+{
+	return OWN_BASE + (uint64_t)id * OWN_SIZE;
+}
+
+static uint64_t slice_base(int id)
+{
+	return SLICE_BASE + (uint64_t)id * SLICE_SIZE;
+}
+
+/* A random page-aligned range inside [base, base + size). */
+static void pick_range(uint64_t *rng, uint64_t base, uint64_t size,
+		       uint64_t *addr, uint64_t *len)
+{
+	static const uint64_t grains[] = { K4, K4, M2, M2, G1 };
+	uint64_t g = grains[below(rng, 5)], a, l;
+
+	while (g > size)
+		g >>= 9;
+	a = below(rng, size / g) * g;
+	if (below(rng, 3) == 0)
+		a += below(rng, 16) * K4;
+	g = grains[below(rng, 5)];
+	while (g > size)
+		g >>= 9;
+	l = (1 + below(rng, 4)) * g;
+	if (below(rng, 3) == 0)
+		l += (1 + below(rng, 16)) * K4;
+	if (a >= size)
+		a = size - K4;
+	if (a + l > size)
+		l = size - a;
+	*addr = base + a;
+	*len = l;
+}
+
+static uint32_t max_level_flag(uint64_t *rng)
+{
+	uint64_t r = below(rng, 4);
+
+	return r < 3 ? TDP_OP_MAX_LEVEL(r) : 0;
+}
+
+/* Operate on [addr, addr + len) of the writer's own memory @model. */
+static void own_op(struct writer *wr, uint8_t *model, uint64_t base,
+		   uint64_t addr, uint64_t len)
+{
+	struct world *w = wr->w;
+	uint64_t first = (addr - base) / K4, n = len / K4, i;
+	uint64_t r = below(&wr->rng, 100);
+	struct tdp_attrs a;
+	int ret, exp = 0;
+
+	memset(&a, 0, sizeof(a));
+	a.memtype = TDP_MT_WB;
+	if (r < 45) {
+		bool d1 = below(&wr->rng, 2);
+		bool rx = below(&wr->rng, 2);
+		bool replace = below(&wr->rng, 3) != 0;
+		uint8_t v = d1 ? (rx ? PG_D1_RX : PG_D1_RWX)
+			       : (rx ? PG_D0_RX : PG_D0_RWX);
+		uint32_t cap = max_level_flag(&wr->rng);
+
+		/* 4 KiB pages only: keep the leaf count moderate. */
+		if (cap == TDP_OP_MAX_LEVEL(0) && n > 1024)
+			n = 1024;
+		len = n * K4;
+		for (i = 0; !replace && i < n; i++)
+			if (model[first + i] != PG_NONE)
+				exp = -TDP_ERR_EXIST;
+		a.perms = rx ? RX : RWX;
+		ret = tdp_map(&w->pgt, addr, len, addr + (d1 ? D1 : D0), &a,
+			      TDP_OP_SHARED | cap |
+				      (replace ? TDP_OP_REPLACE : 0),
+			      NULL);
+		if (!ret)
+			memset(model + first, v, n);
+		else
+			wr->n_exist++;
+	} else if (r < 70) {
+		ret = tdp_unmap(&w->pgt, addr, len, TDP_OP_SHARED, NULL);
+		if (!ret)
+			memset(model + first, PG_NONE, n);
+	} else if (r < 90) {
+		bool wp = below(&wr->rng, 2);
+
+		ret = tdp_protect(&w->pgt, addr, len, wp ? 0 : TDP_PERM_W,
+				  wp ? TDP_PERM_W : 0, TDP_OP_SHARED, NULL);
+		for (i = 0; !ret && i < n; i++) {
+			uint8_t *p = &model[first + i];
+
+			if (*p == PG_D0_RWX || *p == PG_D0_RX)
+				*p = wp ? PG_D0_RX : PG_D0_RWX;
+			else if (*p != PG_NONE)
+				*p = wp ? PG_D1_RX : PG_D1_RWX;
+		}
+	} else {
+		/* Aging changes no translation. */
+		ret = tdp_test_clear_young(&w->pgt, addr, len, TDP_OP_SHARED,
+					   NULL);
+	}
+	if (ret != exp)
+		report(w, "writer %d: op %llu on [0x%llx, +0x%llx) returned "
+			  "%d, expected %d",
+		       wr->id, (unsigned long long)r,
+		       (unsigned long long)addr, (unsigned long long)len, ret,
+		       exp);
+}
+
+static void shared_op(struct writer *wr)
+{
+	struct world *w = wr->w;
+	struct tdp_attrs a;
+	uint64_t addr, len;
+	int ret;
+
+	pick_range(&wr->rng, SHARED_BASE, SHARED_SIZE, &addr, &len);
+	if (below(&wr->rng, 3)) {
+		uint32_t cap = max_level_flag(&wr->rng);
+
+		memset(&a, 0, sizeof(a));
+		a.perms = RWX;
+		a.memtype = TDP_MT_WB;
+		if (cap == TDP_OP_MAX_LEVEL(0) && len > 4 * M2)
+			len = 4 * M2;
+		ret = tdp_map(&w->pgt, addr, len, addr + DS, &a,
+			      TDP_OP_SHARED | TDP_OP_REPLACE | cap, NULL);
+	} else {
+		ret = tdp_unmap(&w->pgt, addr, len, TDP_OP_SHARED, NULL);
+	}
+	if (ret)
+		report(w, "writer %d: shared op on [0x%llx, +0x%llx): %d",
+		       wr->id, (unsigned long long)addr,
+		       (unsigned long long)len, ret);
+}
+
+static void *writer_main(void *arg)
+{
+	struct writer *wr = arg;
+	struct world *w = wr->w;
+	struct tdp_attrs a;
+	uint64_t addr, len;
+	int ret;
+
+	pthread_barrier_wait(&w->barrier);
+	for (wr->iters = 0; wr->iters < MAX_ITERS && elapsed(w) < MAX_SECONDS;
+	     wr->iters++) {
+		uint64_t r = below(&wr->rng, 100);
+
+		if (r < 45) {
+			pick_range(&wr->rng, own_base(wr->id), OWN_SIZE, &addr,
+				   &len);
+			own_op(wr, wr->own, own_base(wr->id), addr, len);
+		} else if (r < 75) {
+			pick_range(&wr->rng, slice_base(wr->id), SLICE_SIZE,
+				   &addr, &len);
+			own_op(wr, wr->slice, slice_base(wr->id), addr, len);
+		} else {
+			shared_op(wr);
+		}
+	}
+	/* Everyone maps all of the shared region, with different caps. */
+	pthread_barrier_wait(&w->final_barrier);
+	memset(&a, 0, sizeof(a));
+	a.perms = RWX;
+	a.memtype = TDP_MT_WB;
+	ret = tdp_map(&w->pgt, SHARED_BASE, SHARED_SIZE, SHARED_BASE + DS, &a,
+		      TDP_OP_SHARED | TDP_OP_REPLACE |
+			      (wr->id < 3 ? TDP_OP_MAX_LEVEL(wr->id) : 0),
+		      NULL);
+	if (ret)
+		report(w, "writer %d: final shared map: %d", wr->id, ret);
+	return NULL;
+}
+
+/* --- readers ------------------------------------------------------------- */
+
+struct reader {
+	struct world *w;
+	uint64_t rng;
+	uint64_t lookups, mapped;
+};
+
+static void check_lookup(struct reader *rd, uint64_t x, bool shared)
+{
+	struct world *w = rd->w;
+	struct tdp_lookup r;
+	uint64_t delta;
+	int ret = tdp_lookup(&w->pgt, x, &r);
+
+	rd->lookups++;
+	if (ret == -TDP_ERR_FAULT && r.fault == TDP_FAULT_NOT_PRESENT)
+		return;
+	if (ret) {
+		report(w, "reader: lookup 0x%llx: %d fault %u level %d",
+		       (unsigned long long)x, ret, r.fault, r.fault_level);
+		return;
+	}
+	rd->mapped++;
+	delta = r.out_addr - x;
+	if (r.page_size != K4 && r.page_size != M2 && r.page_size != G1)
+		report(w, "reader: 0x%llx: page size 0x%llx",
+		       (unsigned long long)x,
+		       (unsigned long long)r.page_size);
+	if (r.attrs.memtype != TDP_MT_WB || r.attrs.flags)
+		report(w, "reader: 0x%llx: memtype %u flags 0x%x",
+		       (unsigned long long)x, r.attrs.memtype, r.attrs.flags);
+	if (shared) {
+		if (delta != DS || r.attrs.perms != RWX)
+			report(w, "reader: shared 0x%llx -> 0x%llx perms 0x%x",
+			       (unsigned long long)x,
+			       (unsigned long long)r.out_addr,
+			       r.attrs.perms);
+		return;
+	}
+	if ((delta != D0 && delta != D1) ||
+	    (r.attrs.perms != RWX && r.attrs.perms != RX))
+		report(w, "reader: 0x%llx -> 0x%llx perms 0x%x",
+		       (unsigned long long)x, (unsigned long long)r.out_addr,
+		       r.attrs.perms);
+}
+
+static void *reader_main(void *arg)
+{
+	struct reader *rd = arg;
+	struct world *w = rd->w;
+
+	pthread_barrier_wait(&w->barrier);
+	while (!__atomic_load_n(&w->stop_readers, __ATOMIC_ACQUIRE)) {
+		uint64_t r = below(&rd->rng, 3), id = below(&rd->rng, 4);
+		uint64_t off;
+
+		if (r == 0) {
+			off = below(&rd->rng, OWN_SIZE);
+			check_lookup(rd, own_base((int)id) + off, false);
+		} else if (r == 1) {
+			off = below(&rd->rng, SLICE_SIZE);
+			check_lookup(rd, slice_base((int)id) + off, false);
+		} else {
+			off = below(&rd->rng, SHARED_SIZE);
+			check_lookup(rd, SHARED_BASE + off, true);
+		}
+	}
+	return NULL;
+}
+
+/* --- final checks -------------------------------------------------------- */
+
+static uint64_t model_delta(uint8_t v)
+{
+	return v == PG_D0_RWX || v == PG_D0_RX ? D0 : D1;
+}
+
+static uint32_t model_perms(uint8_t v)
+{
+	return v == PG_D0_RWX || v == PG_D1_RWX ? RWX : RX;
+}
+
+/* Every page of a writer's memory translates as its model says. */
+static void check_own(struct world *w, const uint8_t *model, uint64_t base,
+		      uint64_t pages, int id)
+{
+	struct tdp_lookup r;
+	uint64_t i;
+
+	for (i = 0; i < pages; i++) {
+		uint64_t x = base + i * K4;
+		int ret = tdp_lookup(&w->pgt, x, &r);
+
+		if (model[i] == PG_NONE) {
+			if (ret != -TDP_ERR_FAULT ||
+			    r.fault != TDP_FAULT_NOT_PRESENT)
+				fail_msg("writer %d: 0x%llx should be unmapped"
+					 " (%d, fault %u)",
+					 id, (unsigned long long)x, ret,
+					 r.fault);
+			continue;
+		}
+		if (ret || r.out_addr != x + model_delta(model[i]) ||
+		    r.attrs.perms != model_perms(model[i]))
+			fail_msg("writer %d: 0x%llx -> %d 0x%llx perms 0x%x, "
+				 "expected 0x%llx perms 0x%x",
+				 id, (unsigned long long)x, ret,
+				 (unsigned long long)r.out_addr, r.attrs.perms,
+				 (unsigned long long)(x +
+						      model_delta(model[i])),
+				 model_perms(model[i]));
+	}
+}
+
+struct scan {
+	uint64_t tables;
+	uint64_t valid[TDP_MAX_LEVELS];
+	uint64_t empty;
+	uint64_t bad;
+};
+
+static int scan_fn(const struct tdp_visit *v, void *arg)
+{
+	struct scan *s = arg;
+
+	switch (v->visit) {
+	case TDP_WALK_TABLE_PRE:
+		s->tables++;
+		s->valid[v->level]++;
+		s->valid[v->level - 1] = 0;
+		break;
+	case TDP_WALK_TABLE_POST:
+		if (!s->valid[v->level - 1]) {
+			fprintf(stderr, "empty table under 0x%llx level %d\n",
+				(unsigned long long)v->addr, v->level);
+			s->empty++;
+		}
+		break;
+	default:
+		if (v->kind == TDP_ENTRY_INVALID)
+			break;
+		s->valid[v->level]++;
+		if (v->kind != TDP_ENTRY_LEAF)
+			s->bad++;
+		break;
+	}
+	return 0;
+}
+
+static void check_structure(struct world *w)
+{
+	struct tdp_pool_stats st;
+	struct scan s;
+
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(tdp_walk(&w->pgt, 0, 1ull << 48,
+				  TDP_WALK_LEAF | TDP_WALK_TABLE_PRE |
+					  TDP_WALK_TABLE_POST,
+				  scan_fn, &s),
+			 0);
+	assert_int_equal(tdp_pool_get_stats(w->pool, &st), 0);
+	fprintf(stderr, "concurrency: %llu tables reachable, %llu in use\n",
+		(unsigned long long)s.tables,
+		(unsigned long long)st.tables_in_use);
+	assert_int_equal(s.bad, 0);
+	assert_int_equal(s.empty, 0);
+	assert_int_equal(st.tables_in_use, 1 + s.tables);
+}
+
+/*
+ * Static, so that a failed assertion (which leaves the test at once)
+ * leaks nothing the leak checker would report.
+ */
+static struct world world;
+static uint8_t own_models[N_WRITERS][OWN_PAGES];
+static uint8_t slice_models[N_WRITERS][SLICE_PAGES];
+
+static void test_shared_stress(void **state)
+{
+	struct world *w = &world;
+	struct writer wr[N_WRITERS];
+	struct reader rd[N_READERS];
+	pthread_t tw[N_WRITERS], tr[N_READERS];
+	struct tdp_format_config cfg = {
+		.format = TDP_FMT_EPT4,
+		.features = TDP_FEAT_EPT_AD,
+		.pa_bits = 46,
+	};
+	struct tdp_mm mm;
+	struct tdp_pool_stats st;
+	const char *env = getenv("TDP_SEED");
+	uint64_t lookups = 0, mapped = 0, iters = 0, i;
+	int k;
+
+	(void)state;
+	w->seed = env && *env ? strtoull(env, NULL, 0) : 0x5eedc0ffee11ull;
+	fprintf(stderr, "concurrency: seed 0x%llx (TDP_SEED)\n",
+		(unsigned long long)w->seed);
+	assert_int_equal(tdp_pool_create(POOL_SIZE, POOL_BASE, &w->pool), 0);
+	assert_int_equal(pthread_mutex_init(&w->lmm.lock, NULL), 0);
+	assert_int_equal(pthread_mutex_init(&w->err_lock, NULL), 0);
+	w->lmm.inner = tdp_pool_mm(w->pool);
+	mm.ops = &locked_ops;
+	mm.ctx = &w->lmm;
+	assert_int_equal(tdp_pgt_init(&w->pgt, &cfg, &mm), 0);
+	assert_int_equal(pthread_barrier_init(&w->barrier, NULL,
+					      N_WRITERS + N_READERS + 1),
+			 0);
+	assert_int_equal(pthread_barrier_init(&w->final_barrier, NULL,
+					      N_WRITERS),
+			 0);
+
+	for (k = 0; k < N_WRITERS; k++) {
+		wr[k] = (struct writer){ .w = w, .id = k };
+		wr[k].rng = w->seed * 0x100 + (uint64_t)k;
+		wr[k].own = own_models[k];
+		wr[k].slice = slice_models[k];
+		assert_int_equal(pthread_create(&tw[k], NULL, writer_main,
+						&wr[k]),
+				 0);
+	}
+	for (k = 0; k < N_READERS; k++) {
+		rd[k] = (struct reader){ .w = w };
+		rd[k].rng = w->seed * 0x100 + 0x80 + (uint64_t)k;
+		assert_int_equal(pthread_create(&tr[k], NULL, reader_main,
+						&rd[k]),
+				 0);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &w->t0);
+	pthread_barrier_wait(&w->barrier);
+	for (k = 0; k < N_WRITERS; k++)
+		assert_int_equal(pthread_join(tw[k], NULL), 0);
+	__atomic_store_n(&w->stop_readers, 1, __ATOMIC_RELEASE);
+	for (k = 0; k < N_READERS; k++) {
+		assert_int_equal(pthread_join(tr[k], NULL), 0);
+		lookups += rd[k].lookups;
+		mapped += rd[k].mapped;
+	}
+	for (k = 0; k < N_WRITERS; k++)
+		iters += wr[k].iters;
+	fprintf(stderr,
+		"concurrency: %llu writer ops in %.1f s, %llu lookups "
+		"(%llu mapped), %zu pages parked\n",
+		(unsigned long long)iters, elapsed(w),
+		(unsigned long long)lookups, (unsigned long long)mapped,
+		w->lmm.n_parked);
+	if (w->n_errors)
+		fail_msg("%u errors; first: %s", w->n_errors, w->first_error);
+	assert_false(w->lmm.park_failed);
+	assert_true(lookups > 0);
+
+	/* The final content: each writer's model, and the shared region. */
+	for (k = 0; k < N_WRITERS; k++) {
+		check_own(w, wr[k].own, own_base(k), OWN_PAGES, k);
+		check_own(w, wr[k].slice, slice_base(k), SLICE_PAGES, k);
+	}
+	for (i = 0; i < SHARED_SIZE / K4; i++) {
+		uint64_t x = SHARED_BASE + i * K4, out;
+		uint32_t fault;
+
+		assert_int_equal(tdp_translate(&w->pgt, x,
+					       TDP_ACCESS_READ |
+						       TDP_ACCESS_WRITE,
+					       &out, &fault),
+				 0);
+		assert_int_equal(out, x + DS);
+	}
+
+	/* No reader is left: the parked pages can go. Nothing leaked. */
+	lk_release_parked(&w->lmm);
+	check_structure(w);
+	assert_int_equal(tdp_unmap(&w->pgt, 0, 64 * G1, 0, NULL), 0);
+	assert_int_equal(tdp_pool_get_stats(w->pool, &st), 0);
+	assert_int_equal(st.tables_in_use, 1);
+
+	tdp_pgt_destroy(&w->pgt);
+	tdp_pool_destroy(w->pool);
+	pthread_barrier_destroy(&w->barrier);
+	pthread_barrier_destroy(&w->final_barrier);
+	pthread_mutex_destroy(&w->lmm.lock);
+	pthread_mutex_destroy(&w->err_lock);
+	free(w->lmm.parked);
+	w->lmm.parked = NULL;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_shared_stress),
+	};
+
+	return cmocka_run_group_tests_name("concurrency", tests, NULL, NULL);
+}

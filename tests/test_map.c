@@ -1,0 +1,2044 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later OR BSD-2-Clause */
+/*
+ * The mutating primitives: tdp_map(), tdp_unmap(), tdp_protect(),
+ * tdp_test_clear_young(), tdp_harvest_dirty(), TLB hooks, reservations,
+ * worst-case page counts, argument checks and allocation failure at every
+ * allocation point. Mostly on ept4 (with A/D flags) and ia32e4, some cases
+ * on ept5 and ia32e5.
+ *
+ * Expected leaf entries are built in exp_leaf() from the Intel SDM layout,
+ * not by the library's encoder. Expected table counts are counted by hand:
+ * the root, plus one table per level for every 512-entry span the leaves
+ * below the root need; engine level L maps 2^(12 + 9L) bytes per entry.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libtdp/tdp.h>
+
+#define K4 0x1000ull
+#define M1 0x100000ull
+#define M2 0x200000ull
+#define G1 0x40000000ull
+#define G512 0x8000000000ull
+
+/* Bytes an entry at engine level @l maps. */
+#define SZ(l) (1ull << (12 + 9 * (l)))
+
+/* The pool: 8 MiB (2048 table pages) standing for memory at 256 MiB. */
+#define POOL_BASE 0x10000000ull
+#define POOL_SIZE (8ull << 20)
+
+#define PA_BITS 46
+
+#define RWX TDP_PERM_RWX
+#define RX (TDP_PERM_R | TDP_PERM_X | TDP_PERM_XU)
+#define RW (TDP_PERM_R | TDP_PERM_W)
+#define XO (TDP_PERM_X | TDP_PERM_XU)
+#define ACC TDP_ATTR_ACCESSED
+#define DIRTY TDP_ATTR_DIRTY
+
+struct fmt_case {
+	const char *name;
+	struct tdp_format_config cfg;
+	int levels;
+	bool ept;
+	unsigned int ia_bits;
+	unsigned int pa_bits;
+};
+
+static struct fmt_case ept4 = {
+	"ept4",
+	{ .format = TDP_FMT_EPT4, .features = TDP_FEAT_EPT_AD,
+	  .pa_bits = PA_BITS },
+	4, true, 48, PA_BITS
+};
+static struct fmt_case ept5 = {
+	"ept5",
+	{ .format = TDP_FMT_EPT5, .features = TDP_FEAT_EPT_AD },
+	5, true, 57, 52
+};
+static struct fmt_case ia32e4 = {
+	"ia32e4",
+	{ .format = TDP_FMT_IA32E4, .pa_bits = PA_BITS },
+	4, false, 48, PA_BITS
+};
+static struct fmt_case ia32e5 = {
+	"ia32e5",
+	{ .format = TDP_FMT_IA32E5 },
+	5, false, 57, 52
+};
+/* EPT without A/D flags, with execute-only, and without 1 GiB pages. */
+static struct fmt_case ept4_noad = {
+	"ept4-noad",
+	{ .format = TDP_FMT_EPT4, .pa_bits = PA_BITS },
+	4, true, 48, PA_BITS
+};
+static struct fmt_case ept4_xo = {
+	"ept4-xo",
+	{ .format = TDP_FMT_EPT4,
+	  .features = TDP_FEAT_EPT_AD | TDP_FEAT_EPT_EXEC_ONLY,
+	  .pa_bits = PA_BITS },
+	4, true, 48, PA_BITS
+};
+static struct fmt_case ept4_no1g = {
+	"ept4-no1g",
+	{ .format = TDP_FMT_EPT4,
+	  .features = TDP_FEAT_EPT_AD | TDP_FEAT_NO_1G,
+	  .pa_bits = PA_BITS },
+	4, true, 48, PA_BITS
+};
+static struct fmt_case ia32e4_no1g = {
+	"ia32e4-no1g",
+	{ .format = TDP_FMT_IA32E4, .features = TDP_FEAT_NO_1G,
+	  .pa_bits = PA_BITS },
+	4, false, 48, PA_BITS
+};
+
+/* A leaf entry as the SDM lays it out, with write-back memory type. */
+static uint64_t exp_leaf(const struct fmt_case *fc, int level, uint64_t pa,
+			 uint32_t perms, uint32_t aflags)
+{
+	uint64_t e = pa;
+
+	if (fc->ept) {
+		/* XWR in bits 2:0, memory type 6 (WB) in bits 5:3. */
+		e |= (perms & TDP_PERM_R) ? 1u : 0u;
+		e |= (perms & TDP_PERM_W) ? 2u : 0u;
+		e |= (perms & TDP_PERM_X) ? 4u : 0u;
+		e |= 6ull << 3;
+		e |= (aflags & ACC) ? 1ull << 8 : 0;
+		e |= (aflags & DIRTY) ? 1ull << 9 : 0;
+	} else {
+		/* P, R/W, U/S, A (5), D (6), XD (63); PAT index 0 = WB. */
+		e |= 1u;
+		e |= (perms & TDP_PERM_W) ? 2u : 0u;
+		e |= (perms & TDP_PERM_U) ? 4u : 0u;
+		e |= (aflags & ACC) ? 1ull << 5 : 0;
+		e |= (aflags & DIRTY) ? 1ull << 6 : 0;
+		e |= (perms & TDP_PERM_X) ? 0 : 1ull << 63;
+	}
+	if (level > 0)
+		e |= 1ull << 7; /* page size */
+	return e;
+}
+
+struct fix {
+	const struct fmt_case *fc;
+	struct tdp_pool *pool;
+	struct tdp_mm mm;
+	struct tdp_pgt pgt;
+	uint8_t *mem;
+	uint8_t *snap_buf; /* room for one snapshot of the pool */
+};
+
+static int fix_setup(void **state)
+{
+	struct fmt_case *fc = *state;
+	struct fix *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return -1;
+	f->fc = fc;
+	f->snap_buf = malloc(POOL_SIZE);
+	if (!f->snap_buf || tdp_pool_create(POOL_SIZE, POOL_BASE, &f->pool))
+		goto fail;
+	f->mm = tdp_pool_mm(f->pool);
+	f->mem = tdp_pool_phys_to_virt(f->pool, POOL_BASE, POOL_SIZE);
+	if (!f->mem || tdp_pgt_init(&f->pgt, &fc->cfg, &f->mm))
+		goto fail;
+	*state = f;
+	return 0;
+fail:
+	tdp_pool_destroy(f->pool);
+	free(f->snap_buf);
+	free(f);
+	return -1;
+}
+
+static int fix_teardown(void **state)
+{
+	struct fix *f = *state;
+
+	tdp_pgt_destroy(&f->pgt);
+	tdp_pool_destroy(f->pool);
+	free(f->snap_buf);
+	free(f);
+	return 0;
+}
+
+/* --- checking helpers ---------------------------------------------------- */
+
+static void eq_at(int line, const char *what, uint64_t got, uint64_t exp)
+{
+	if (got != exp)
+		fail_msg("line %d: %s = 0x%llx, expected 0x%llx", line, what,
+			 (unsigned long long)got, (unsigned long long)exp);
+}
+
+static void ret_at(int line, const char *what, int got, int exp)
+{
+	if (got != exp)
+		fail_msg("line %d: %s returned %d (%s), expected %d (%s)",
+			 line, what, got, tdp_strerror(got), exp,
+			 tdp_strerror(exp));
+}
+
+#define EQ(got, exp) eq_at(__LINE__, #got, (uint64_t)(got), (uint64_t)(exp))
+#define RET(got, exp) ret_at(__LINE__, #got, (got), (exp))
+
+static struct tdp_pool_stats pstats(const struct fix *f)
+{
+	struct tdp_pool_stats st;
+
+	assert_int_equal(tdp_pool_get_stats(f->pool, &st), 0);
+	return st;
+}
+
+static uint64_t tables(const struct fix *f)
+{
+	return pstats(f).tables_in_use;
+}
+
+static struct tdp_attrs mk_attrs(uint32_t perms, uint32_t aflags)
+{
+	struct tdp_attrs a;
+
+	memset(&a, 0, sizeof(a));
+	a.perms = perms;
+	a.flags = aflags;
+	a.memtype = TDP_MT_WB;
+	return a;
+}
+
+static int do_map(struct fix *f, uint64_t addr, uint64_t size, uint64_t pa,
+		  uint32_t perms, uint32_t aflags, uint32_t opflags)
+{
+	struct tdp_attrs a = mk_attrs(perms, aflags);
+
+	return tdp_map(&f->pgt, addr, size, pa, &a, opflags, NULL);
+}
+
+#define MAP(f, addr, size, pa, perms, af, of)                                 \
+	RET(do_map((f), (addr), (size), (pa), (perms), (af), (of)), 0)
+
+/* @addr translates to @out through a leaf at @level with these attributes. */
+static void check_map_at(int line, struct fix *f, uint64_t addr, uint64_t out,
+			 int level, uint32_t perms, uint32_t aflags)
+{
+	struct tdp_lookup r;
+	uint64_t sz = SZ(level);
+	int ret = tdp_lookup(&f->pgt, addr, &r);
+
+	if (ret)
+		fail_msg("line %d: lookup 0x%llx failed: %d, fault %u, "
+			 "level %d",
+			 line, (unsigned long long)addr, ret, r.fault,
+			 r.fault_level);
+	eq_at(line, "last_level", (uint64_t)r.last_level, (uint64_t)level);
+	eq_at(line, "page_size", r.page_size, sz);
+	eq_at(line, "out_addr", r.out_addr, out);
+	eq_at(line, "leaf entry", r.entry[level],
+	      exp_leaf(f->fc, level, out & ~(sz - 1), perms, aflags));
+}
+
+#define CHECK_MAP(f, addr, out, level, perms, af)                             \
+	check_map_at(__LINE__, (f), (addr), (out), (level), (perms), (af))
+
+/* @addr is not mapped; the walk stopped at a non-present entry of @level
+ * (-1: any level). */
+static void check_unmapped_at(int line, struct fix *f, uint64_t addr,
+			      int level)
+{
+	struct tdp_lookup r;
+
+	ret_at(line, "tdp_lookup", tdp_lookup(&f->pgt, addr, &r),
+	       -TDP_ERR_FAULT);
+	eq_at(line, "fault", r.fault, TDP_FAULT_NOT_PRESENT);
+	if (level >= 0)
+		eq_at(line, "fault_level", (uint64_t)r.fault_level,
+		      (uint64_t)level);
+}
+
+#define CHECK_UNMAPPED(f, addr, level)                                        \
+	check_unmapped_at(__LINE__, (f), (addr), (level))
+
+/*
+ * Snapshot of the whole pool: memory and statistics. The memory goes to
+ * the fixture's buffer (so a failing test leaks nothing); one at a time.
+ */
+struct snap {
+	const uint8_t *mem;
+	struct tdp_pool_stats st;
+};
+
+static void snap_take(const struct fix *f, struct snap *s)
+{
+	memcpy(f->snap_buf, f->mem, POOL_SIZE);
+	s->mem = f->snap_buf;
+	s->st = pstats(f);
+}
+
+/* Nothing changed, not even an allocation attempt. */
+static void snap_same_at(int line, const struct fix *f, const struct snap *s)
+{
+	struct tdp_pool_stats st = pstats(f);
+
+	if (memcmp(s->mem, f->mem, POOL_SIZE))
+		fail_msg("line %d: pool memory changed", line);
+	eq_at(line, "tables_in_use", st.tables_in_use, s->st.tables_in_use);
+	eq_at(line, "bytes_in_use", st.bytes_in_use, s->st.bytes_in_use);
+	eq_at(line, "allocs", st.allocs, s->st.allocs);
+	eq_at(line, "frees", st.frees, s->st.frees);
+	eq_at(line, "failed_allocs", st.failed_allocs, s->st.failed_allocs);
+}
+
+#define SNAP_SAME(f, s) snap_same_at(__LINE__, (f), (s))
+
+/* After a failed allocation: same memory, same pages in use, nothing leaked. */
+static void snap_same_nomem_at(int line, const struct fix *f,
+			       const struct snap *s)
+{
+	struct tdp_pool_stats st = pstats(f);
+
+	if (memcmp(s->mem, f->mem, POOL_SIZE))
+		fail_msg("line %d: pool memory changed after NOMEM", line);
+	eq_at(line, "tables_in_use", st.tables_in_use, s->st.tables_in_use);
+	eq_at(line, "bytes_in_use", st.bytes_in_use, s->st.bytes_in_use);
+	eq_at(line, "allocs - frees", st.allocs - s->st.allocs,
+	      st.frees - s->st.frees);
+	eq_at(line, "failed_allocs", st.failed_allocs,
+	      s->st.failed_allocs + 1);
+}
+
+/* Leaf counts per level in a range, by walking. */
+struct leaf_count {
+	uint64_t n[TDP_MAX_LEVELS];
+};
+
+static int count_leaf(const struct tdp_visit *v, void *arg)
+{
+	struct leaf_count *c = arg;
+
+	if (v->kind == TDP_ENTRY_LEAF)
+		c->n[v->level]++;
+	return 0;
+}
+
+static struct leaf_count leaves_in(struct fix *f, uint64_t addr,
+				   uint64_t size)
+{
+	struct leaf_count c;
+
+	memset(&c, 0, sizeof(c));
+	RET(tdp_walk(&f->pgt, addr, size, TDP_WALK_LEAF, count_leaf, &c), 0);
+	return c;
+}
+
+/* --- map: leaf sizes and table counts --------------------------------- */
+
+static void test_map_1g_leaf(void **state)
+{
+	struct fix *f = *state;
+	const uint64_t a = 3 * G1, pa = 5 * G1;
+
+	EQ(tables(f), 1);
+	MAP(f, a, G1, pa, RWX, 0, 0);
+	CHECK_MAP(f, a, pa, 2, RWX, 0);
+	CHECK_MAP(f, a + 123 * K4, pa + 123 * K4, 2, RWX, 0);
+	CHECK_MAP(f, a + G1 - K4, pa + G1 - K4, 2, RWX, 0);
+	CHECK_UNMAPPED(f, a - K4, 2);
+	CHECK_UNMAPPED(f, a + G1, 2);
+	/* Root ... PDPT: every level above the 1 GiB leaf, nothing below. */
+	EQ(tables(f), f->fc->levels - 2);
+	EQ(leaves_in(f, a, G1).n[2], 1);
+}
+
+static void test_map_2m_leaves(void **state)
+{
+	struct fix *f = *state;
+	const uint64_t a = G1 + 3 * M2, pa = 7 * M2;
+
+	MAP(f, a, 2 * M2, pa, RWX, 0, 0);
+	CHECK_MAP(f, a, pa, 1, RWX, 0);
+	CHECK_MAP(f, a + M2 - K4, pa + M2 - K4, 1, RWX, 0);
+	CHECK_MAP(f, a + M2, pa + M2, 1, RWX, 0);
+	CHECK_MAP(f, a + 2 * M2 - K4, pa + 2 * M2 - K4, 1, RWX, 0);
+	CHECK_UNMAPPED(f, a - K4, 1);
+	CHECK_UNMAPPED(f, a + 2 * M2, 1);
+	EQ(tables(f), f->fc->levels - 1);
+	EQ(leaves_in(f, G1, G1).n[1], 2);
+}
+
+/*
+ * [1G - 2M - 4K, 2G + 2M + 4K) with pa congruent modulo 1 GiB: a 4 KiB
+ * page, a 2 MiB block, a 1 GiB block, a 2 MiB block, a 4 KiB page.
+ */
+static void test_map_mixed_sizes(void **state)
+{
+	struct fix *f = *state;
+	const uint64_t a = G1 - M2 - K4, size = G1 + 2 * M2 + 2 * K4;
+	const uint64_t pa = a + 64 * G1;
+	struct leaf_count c;
+
+	MAP(f, a, size, pa, RWX, 0, 0);
+	CHECK_MAP(f, a, pa, 0, RWX, 0);
+	CHECK_MAP(f, G1 - M2, pa + K4, 1, RWX, 0);
+	CHECK_MAP(f, G1, pa + K4 + M2, 2, RWX, 0);
+	CHECK_MAP(f, 2 * G1 - K4, pa + K4 + M2 + G1 - K4, 2, RWX, 0);
+	CHECK_MAP(f, 2 * G1, pa + K4 + M2 + G1, 1, RWX, 0);
+	CHECK_MAP(f, 2 * G1 + M2, pa + K4 + 2 * M2 + G1, 0, RWX, 0);
+	CHECK_UNMAPPED(f, a - K4, 0);
+	CHECK_UNMAPPED(f, a + size, 0);
+	c = leaves_in(f, 0, 4 * G1);
+	EQ(c.n[0], 2);
+	EQ(c.n[1], 2);
+	EQ(c.n[2], 1);
+	/* Root, PDPT, PD 0 + its PT, PD 2 + its PT (plus PML4 on 5 levels). */
+	EQ(tables(f), f->fc->levels + 2);
+}
+
+static void test_map_misaligned_small_leaves(void **state)
+{
+	struct fix *f = *state;
+	struct leaf_count c;
+	uint64_t k;
+
+	/* pa 4 KiB off a 2 MiB boundary: 4 KiB leaves only, in 2 PTs. */
+	MAP(f, G1, 4 * M1, 2 * G1 + K4, RWX, 0, 0);
+	for (k = 0; k < 1024; k += 511)
+		CHECK_MAP(f, G1 + k * K4, 2 * G1 + K4 + k * K4, 0, RWX, 0);
+	CHECK_MAP(f, G1 + 1023 * K4, 2 * G1 + K4 + 1023 * K4, 0, RWX, 0);
+	c = leaves_in(f, G1, 4 * M1);
+	EQ(c.n[0], 1024);
+	EQ(c.n[1], 0);
+	EQ(c.n[2], 0);
+	EQ(tables(f), f->fc->levels + 1);
+
+	/* pa 2 MiB aligned but not 1 GiB: 512 2 MiB leaves and one PD more. */
+	MAP(f, 4 * G1, G1, 3 * M2, RWX, 0, 0);
+	CHECK_MAP(f, 4 * G1, 3 * M2, 1, RWX, 0);
+	CHECK_MAP(f, 5 * G1 - K4, 3 * M2 + G1 - K4, 1, RWX, 0);
+	c = leaves_in(f, 4 * G1, G1);
+	EQ(c.n[1], 512);
+	EQ(c.n[2], 0);
+	EQ(tables(f), f->fc->levels + 2);
+
+	/* addr 4 KiB off, pa aligned: 512 4 KiB leaves over two PTs. */
+	MAP(f, 6 * G1 + K4, M2, 8 * M2, RWX, 0, 0);
+	CHECK_MAP(f, 6 * G1 + K4, 8 * M2, 0, RWX, 0);
+	CHECK_MAP(f, 6 * G1 + M2, 8 * M2 + M2 - K4, 0, RWX, 0);
+	c = leaves_in(f, 6 * G1, G1);
+	EQ(c.n[0], 512);
+	/* PD and two PTs. */
+	EQ(tables(f), f->fc->levels + 5);
+}
+
+static void test_map_max_level(void **state)
+{
+	struct fix *f = *state;
+	struct leaf_count c;
+
+	/* Aligned for 2 MiB blocks, but capped at 4 KiB. */
+	MAP(f, G1, 4 * M1, 4 * G1, RWX, 0, TDP_OP_MAX_LEVEL(0));
+	CHECK_MAP(f, G1, 4 * G1, 0, RWX, 0);
+	CHECK_MAP(f, G1 + 4 * M1 - K4, 4 * G1 + 4 * M1 - K4, 0, RWX, 0);
+	c = leaves_in(f, G1, 4 * M1);
+	EQ(c.n[0], 1024);
+	EQ(c.n[1], 0);
+	EQ(tables(f), f->fc->levels + 1);
+
+	/* Aligned for a 1 GiB block, capped at 2 MiB. */
+	MAP(f, 2 * G1, G1, 6 * G1, RWX, 0, TDP_OP_MAX_LEVEL(1));
+	CHECK_MAP(f, 2 * G1, 6 * G1, 1, RWX, 0);
+	CHECK_MAP(f, 3 * G1 - K4, 7 * G1 - K4, 1, RWX, 0);
+	c = leaves_in(f, 2 * G1, G1);
+	EQ(c.n[1], 512);
+	EQ(c.n[2], 0);
+	EQ(tables(f), f->fc->levels + 2);
+
+	/* A cap at the block's own level changes nothing. */
+	MAP(f, 3 * G1, G1, 7 * G1, RWX, 0, TDP_OP_MAX_LEVEL(2));
+	CHECK_MAP(f, 3 * G1, 7 * G1, 2, RWX, 0);
+	EQ(tables(f), f->fc->levels + 2);
+}
+
+static void test_map_no_1g(void **state)
+{
+	struct fix *f = *state;
+	struct leaf_count c;
+
+	MAP(f, G1, G1, 2 * G1, RWX, 0, 0);
+	CHECK_MAP(f, G1, 2 * G1, 1, RWX, 0);
+	c = leaves_in(f, G1, G1);
+	EQ(c.n[1], 512);
+	EQ(c.n[2], 0);
+	EQ(tables(f), f->fc->levels - 1);
+}
+
+/* Edges of the input and output spaces are usable. */
+static void test_map_edges(void **state)
+{
+	struct fix *f = *state;
+	const uint64_t pa_top = 1ull << f->fc->pa_bits;
+	const uint64_t ia_top = f->fc->ept ? 1ull << f->fc->ia_bits
+					   : 1ull << (f->fc->ia_bits - 1);
+
+	MAP(f, 3 * G1, K4, pa_top - K4, RWX, 0, 0);
+	CHECK_MAP(f, 3 * G1, pa_top - K4, 0, RWX, 0);
+	MAP(f, ia_top - M2, M2, 4 * M2, RWX, 0, 0);
+	CHECK_MAP(f, ia_top - K4, 4 * M2 + M2 - K4, 1, RWX, 0);
+	RET(tdp_unmap(&f->pgt, 0, ia_top, 0, NULL), 0);
+	EQ(tables(f), 1);
+}
+
+/* --- map over existing mappings ---------------------------------------- */
+
+/* Over an existing mapping, without TDP_OP_REPLACE, in mode @mode. */
+static void map_exist_in_mode(struct fix *f, uint32_t mode)
+{
+	const uint64_t a = G1 + M2;
+	struct snap s;
+
+	MAP(f, a, M2, 6 * M2, RWX, 0, 0);
+	MAP(f, 5 * G1 + 4 * M1, K4, 9 * G1, RWX, 0, 0);
+	snap_take(f, &s);
+	/* Inside the block, straddling each end, and covering it. */
+	RET(do_map(f, a + K4, K4, 0, RWX, 0, mode), -TDP_ERR_EXIST);
+	SNAP_SAME(f, &s);
+	RET(do_map(f, a - K4, 2 * K4, 0, RWX, 0, mode), -TDP_ERR_EXIST);
+	SNAP_SAME(f, &s);
+	RET(do_map(f, a + M2 - K4, 2 * K4, 0, RWX, 0, mode),
+	    -TDP_ERR_EXIST);
+	SNAP_SAME(f, &s);
+	RET(do_map(f, G1, G1, 0, RWX, 0, mode), -TDP_ERR_EXIST);
+	SNAP_SAME(f, &s);
+	/* Same pa and attributes still counts as a mapping in the way. */
+	RET(do_map(f, a, M2, 6 * M2, RWX, 0, mode), -TDP_ERR_EXIST);
+	SNAP_SAME(f, &s);
+	/* A 2 MiB block over a table holding one page. */
+	RET(do_map(f, 5 * G1 + 4 * M1, M2, 0, RWX, 0, mode), -TDP_ERR_EXIST);
+	SNAP_SAME(f, &s);
+	/* The conflict comes last: tables for the first part would be new. */
+	RET(do_map(f, 5 * G1 - K4, 4 * M1 + 2 * K4, 0, RWX, 0, mode),
+	    -TDP_ERR_EXIST);
+	SNAP_SAME(f, &s);
+	/* Blocks before the conflict would fit in existing tables. */
+	RET(do_map(f, G1 - 4 * M2, 6 * M2, 0, RWX, 0, mode), -TDP_ERR_EXIST);
+	SNAP_SAME(f, &s);
+	CHECK_MAP(f, a, 6 * M2, 1, RWX, 0);
+	CHECK_UNMAPPED(f, G1, 1);
+}
+
+static void test_map_exist(void **state)
+{
+	map_exist_in_mode(*state, 0);
+}
+
+/* Shared mode too: only NOMEM may leave a shared-mode map partly done. */
+static void test_map_exist_shared(void **state)
+{
+	map_exist_in_mode(*state, TDP_OP_SHARED);
+}
+
+/* --- map with TDP_OP_REPLACE ------------------------------------------- */
+
+static void test_replace_leaf(void **state)
+{
+	struct fix *f = *state;
+	const uint64_t a = 2 * G1 + 5 * K4;
+	uint64_t t;
+
+	MAP(f, a, K4, 3 * G1, RWX, 0, 0);
+	MAP(f, 2 * G1 + 4 * M2, M2, 8 * M2, RWX, 0, 0);
+	t = tables(f);
+	MAP(f, a, K4, 7 * G1 + K4, RX, 0, TDP_OP_REPLACE);
+	CHECK_MAP(f, a, 7 * G1 + K4, 0, RX, 0);
+	MAP(f, 2 * G1 + 4 * M2, M2, 12 * M2, RW, 0, TDP_OP_REPLACE);
+	CHECK_MAP(f, 2 * G1 + 4 * M2 + K4, 12 * M2 + K4, 1, RW, 0);
+	EQ(tables(f), t);
+	/* Replacing over nothing is an ordinary map. */
+	MAP(f, a + K4, K4, 3 * G1, RWX, 0, TDP_OP_REPLACE);
+	CHECK_MAP(f, a + K4, 3 * G1, 0, RWX, 0);
+	EQ(tables(f), t);
+}
+
+static void test_replace_splits_blocks(void **state)
+{
+	struct fix *f = *state;
+	const uint64_t a = G1 + 2 * M2, p = 3 * M2;
+	const uint64_t b = 4 * G1, c = 6 * G1;
+	uint64_t t;
+
+	/* 4 KiB inside a 2 MiB block: one PT; the rest keeps pa and attrs. */
+	MAP(f, a, M2, p, RWX, ACC, 0);
+	t = tables(f);
+	MAP(f, a + 5 * K4, K4, 100 * M2 + K4, RX, 0, TDP_OP_REPLACE);
+	EQ(tables(f), t + 1);
+	CHECK_MAP(f, a, p, 0, RWX, ACC);
+	CHECK_MAP(f, a + 4 * K4, p + 4 * K4, 0, RWX, ACC);
+	CHECK_MAP(f, a + 5 * K4, 100 * M2 + K4, 0, RX, 0);
+	CHECK_MAP(f, a + 6 * K4, p + 6 * K4, 0, RWX, ACC);
+	CHECK_MAP(f, a + M2 - K4, p + M2 - K4, 0, RWX, ACC);
+
+	/* 2 MiB inside a 1 GiB block: one PD of 2 MiB blocks. */
+	MAP(f, b, G1, 8 * G1, RWX, 0, 0);
+	t = tables(f);
+	MAP(f, b + 10 * M1, M2, 100 * M2, RX, 0, TDP_OP_REPLACE);
+	EQ(tables(f), t + 1);
+	CHECK_MAP(f, b, 8 * G1, 1, RWX, 0);
+	CHECK_MAP(f, b + 8 * M1, 8 * G1 + 8 * M1, 1, RWX, 0);
+	CHECK_MAP(f, b + 10 * M1 + K4, 100 * M2 + K4, 1, RX, 0);
+	CHECK_MAP(f, b + 12 * M1, 8 * G1 + 12 * M1, 1, RWX, 0);
+	CHECK_MAP(f, b + G1 - K4, 9 * G1 - K4, 1, RWX, 0);
+
+	/* 4 KiB inside a 1 GiB block: a PD and a PT. */
+	MAP(f, c, G1, 12 * G1, RWX, DIRTY, 0);
+	t = tables(f);
+	MAP(f, c + 3 * M1 + K4, K4, 5 * K4, RW, 0, TDP_OP_REPLACE);
+	EQ(tables(f), t + 2);
+	CHECK_MAP(f, c, 12 * G1, 1, RWX, DIRTY);
+	CHECK_MAP(f, c + M2, 12 * G1 + M2, 0, RWX, DIRTY);
+	CHECK_MAP(f, c + 3 * M1, 12 * G1 + 3 * M1, 0, RWX, DIRTY);
+	CHECK_MAP(f, c + 3 * M1 + K4, 5 * K4, 0, RW, 0);
+	CHECK_MAP(f, c + 3 * M1 + 2 * K4, 12 * G1 + 3 * M1 + 2 * K4, 0, RWX,
+		  DIRTY);
+	CHECK_MAP(f, c + 4 * M1, 12 * G1 + 4 * M1, 1, RWX, DIRTY);
+	CHECK_MAP(f, c + G1 - K4, 13 * G1 - K4, 1, RWX, DIRTY);
+
+	/* A range across two blocks splits both ends. */
+	MAP(f, 8 * G1, 2 * G1, 16 * G1, RWX, 0, 0);
+	t = tables(f);
+	MAP(f, 9 * G1 - K4, 2 * K4, 40 * G1 - K4, RX, 0, TDP_OP_REPLACE);
+	EQ(tables(f), t + 4);
+	CHECK_MAP(f, 9 * G1 - 2 * K4, 17 * G1 - 2 * K4, 0, RWX, 0);
+	CHECK_MAP(f, 9 * G1 - K4, 40 * G1 - K4, 0, RX, 0);
+	CHECK_MAP(f, 9 * G1, 40 * G1, 0, RX, 0);
+	CHECK_MAP(f, 9 * G1 + K4, 17 * G1 + K4, 0, RWX, 0);
+	CHECK_MAP(f, 9 * G1 - M2, 17 * G1 - M2, 0, RWX, 0);
+	CHECK_MAP(f, 9 * G1 - 2 * M2, 17 * G1 - 2 * M2, 1, RWX, 0);
+	CHECK_MAP(f, 9 * G1 + M2, 17 * G1 + M2, 1, RWX, 0);
+}
+
+static void test_replace_frees_tables(void **state)
+{
+	struct fix *f = *state;
+	const uint64_t a = G1 + M2;
+	uint64_t t;
+
+	/* 512 4 KiB pages in one PT, replaced by a 2 MiB block. */
+	MAP(f, a, M2, 0, RWX, 0, TDP_OP_MAX_LEVEL(0));
+	EQ(tables(f), f->fc->levels);
+	MAP(f, a, M2, 6 * M2, RX, 0, TDP_OP_REPLACE);
+	EQ(tables(f), f->fc->levels - 1);
+	CHECK_MAP(f, a, 6 * M2, 1, RX, 0);
+	CHECK_MAP(f, a + M2 - K4, 7 * M2 - K4, 1, RX, 0);
+
+	/* A PD with a block and two PTs, replaced by a 1 GiB block. */
+	MAP(f, 2 * G1, K4, 0, RWX, 0, 0);
+	MAP(f, 2 * G1 + 512 * M1, 2 * K4, 0, RWX, 0, 0);
+	MAP(f, 2 * G1 + 4 * M2, M2, 0, RWX, 0, 0);
+	t = tables(f);
+	MAP(f, 2 * G1, G1, 3 * G1, RWX, 0, TDP_OP_REPLACE);
+	EQ(tables(f), t - 3);
+	CHECK_MAP(f, 2 * G1 + 512 * M1, 3 * G1 + 512 * M1, 2, RWX, 0);
+	/* A range covering a table and more: the table goes, blocks come. */
+	MAP(f, 4 * G1 + 4 * K4, K4, 0, RWX, 0, 0);
+	t = tables(f);
+	MAP(f, 4 * G1 - M2, G1 + 2 * M2, 5 * G1 - M2, RWX, 0,
+	    TDP_OP_REPLACE);
+	CHECK_MAP(f, 4 * G1, 5 * G1, 2, RWX, 0);
+	CHECK_MAP(f, 4 * G1 - M2, 5 * G1 - M2, 1, RWX, 0);
+	CHECK_MAP(f, 5 * G1, 6 * G1, 1, RWX, 0);
+	CHECK_UNMAPPED(f, 4 * G1 - M2 - K4, 1);
+	CHECK_UNMAPPED(f, 5 * G1 + M2, 1);
+	/* A PD for [4G - 2M, 4G) came (+1), the PD at 4G and its PT went
+	 * (-2), a PD for [5G, 5G + 2M) came (+1). */
+	EQ(tables(f), t);
+}
+
+/* --- unmap -------------------------------------------------------------- */
+
+static void test_unmap_split_1g(void **state)
+{
+	struct fix *f = *state;
+	const uint64_t u = G1 + 4 * M1 + 3 * K4;
+	uint64_t t;
+
+	MAP(f, G1, G1, 4 * G1, RWX, 0, 0);
+	t = tables(f);
+	RET(tdp_unmap(&f->pgt, u, K4, 0, NULL), 0);
+	EQ(tables(f), t + 2);
+	CHECK_UNMAPPED(f, u, 0);
+	CHECK_MAP(f, u - K4, 4 * G1 + 4 * M1 + 2 * K4, 0, RWX, 0);
+	CHECK_MAP(f, u + K4, 4 * G1 + 4 * M1 + 4 * K4, 0, RWX, 0);
+	CHECK_MAP(f, G1 + 4 * M1, 4 * G1 + 4 * M1, 0, RWX, 0);
+	CHECK_MAP(f, G1 + 6 * M1 - K4, 4 * G1 + 6 * M1 - K4, 0, RWX, 0);
+	CHECK_MAP(f, G1 + 6 * M1, 4 * G1 + 6 * M1, 1, RWX, 0);
+	CHECK_MAP(f, G1, 4 * G1, 1, RWX, 0);
+	CHECK_MAP(f, 2 * G1 - K4, 5 * G1 - K4, 1, RWX, 0);
+
+	/* A 2 MiB hole in another 1 GiB block: a PD only. */
+	MAP(f, 2 * G1, G1, 8 * G1, RWX, 0, 0);
+	t = tables(f);
+	RET(tdp_unmap(&f->pgt, 2 * G1 + 8 * M2, M2, 0, NULL), 0);
+	EQ(tables(f), t + 1);
+	CHECK_UNMAPPED(f, 2 * G1 + 8 * M2, 1);
+	CHECK_UNMAPPED(f, 2 * G1 + 9 * M2 - K4, 1);
+	CHECK_MAP(f, 2 * G1 + 9 * M2, 8 * G1 + 9 * M2, 1, RWX, 0);
+	CHECK_MAP(f, 2 * G1 + 8 * M2 - K4, 8 * G1 + 8 * M2 - K4, 1, RWX, 0);
+}
+
+static void test_unmap_split_2m_then_empty(void **state)
+{
+	struct fix *f = *state;
+	const uint64_t a = 3 * G1 + 6 * M2;
+
+	MAP(f, a, M2, 10 * M2, RWX, 0, 0);
+	EQ(tables(f), f->fc->levels - 1);
+	RET(tdp_unmap(&f->pgt, a, K4, 0, NULL), 0);
+	EQ(tables(f), f->fc->levels);
+	CHECK_UNMAPPED(f, a, 0);
+	CHECK_MAP(f, a + K4, 10 * M2 + K4, 0, RWX, 0);
+	CHECK_MAP(f, a + M2 - K4, 11 * M2 - K4, 0, RWX, 0);
+	/* Unmapping the rest empties the PT, the PD, ...: only the root. */
+	RET(tdp_unmap(&f->pgt, a + K4, M2 - K4, 0, NULL), 0);
+	EQ(tables(f), 1);
+}
+
+static bool page_is_zero(const uint8_t *p)
+{
+	size_t i;
+
+	for (i = 0; i < 4096; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+static void test_unmap_all_only_root(void **state)
+{
+	struct fix *f = *state;
+	const uint64_t a = G1 - M2 - K4;
+
+	MAP(f, a, G1 + 2 * M2 + 2 * K4, a + 64 * G1, RWX, 0, 0);
+	MAP(f, 5 * G1 + K4, 3 * M2, 0, RWX, 0, 0);
+	MAP(f, G512 + 7 * K4, K4, 0, RWX, 0, 0);
+	assert_true(tables(f) > 4);
+	RET(tdp_unmap(&f->pgt, 0, 2 * G512, 0, NULL), 0);
+	EQ(tables(f), 1);
+	assert_true(page_is_zero(tdp_pool_phys_to_virt(f->pool, f->pgt.root_pa,
+							 4096)));
+	CHECK_UNMAPPED(f, G1, f->fc->levels - 1);
+}
+
+static void test_unmap_pagewise(void **state)
+{
+	struct fix *f = *state;
+	const uint64_t a = G1 - M2;
+	uint64_t k;
+
+	/* Two PDs (either side of 1 GiB), one PT each. */
+	MAP(f, a, 2 * M2, 0, RWX, 0, TDP_OP_MAX_LEVEL(0));
+	EQ(tables(f), f->fc->levels + 2);
+	for (k = 0; k < 1024; k++) {
+		RET(tdp_unmap(&f->pgt, a + k * K4, K4, 0, NULL), 0);
+		if (k + 1 < 1024)
+			CHECK_MAP(f, a + (k + 1) * K4, (k + 1) * K4, 0, RWX,
+				  0);
+		if (k == 510)
+			EQ(tables(f), f->fc->levels + 2);
+		if (k == 511) /* PT 0 and PD 0 went */
+			EQ(tables(f), f->fc->levels);
+	}
+	EQ(tables(f), 1);
+}
+
+static void test_unmap_holes(void **state)
+{
+	struct fix *f = *state;
+	const uint64_t a = 2 * G1 + 16 * K4;
+	struct snap s;
+
+	MAP(f, a, K4, 0, RWX, 0, 0);
+	MAP(f, a + 2 * K4, K4, 0, RWX, 0, 0);
+	MAP(f, 7 * G1, M2, 0, RWX, 0, 0);
+	snap_take(f, &s);
+	/* A range with nothing in it: success, no change. */
+	RET(tdp_unmap(&f->pgt, a + 3 * K4, 8 * K4, 0, NULL), 0);
+	SNAP_SAME(f, &s);
+	RET(tdp_unmap(&f->pgt, 100 * G1, 4 * G1, 0, NULL), 0);
+	SNAP_SAME(f, &s);
+	/* Page, hole, page. */
+	RET(tdp_unmap(&f->pgt, a, 3 * K4, 0, NULL), 0);
+	CHECK_UNMAPPED(f, a, -1);
+	CHECK_UNMAPPED(f, a + 2 * K4, -1);
+	CHECK_MAP(f, 7 * G1, 0, 1, RWX, 0);
+	/* Everything, mostly holes. */
+	RET(tdp_unmap(&f->pgt, 0, G512, 0, NULL), 0);
+	EQ(tables(f), 1);
+}
+
+/* --- protect ------------------------------------------------------------ */
+
+static void test_protect_wp_relax(void **state)
+{
+	struct fix *f = *state;
+	const uint64_t a = G1 + M2, p = 2 * G1 + 2 * M2;
+	uint32_t fault;
+	uint64_t out, t;
+
+	MAP(f, a, 2 * M2, p, RWX, 0, 0);
+	MAP(f, a + 2 * M2, 2 * K4, p + 2 * M2, RWX, 0, 0);
+	t = tables(f);
+	RET(tdp_protect(&f->pgt, a, 2 * M2 + 2 * K4, 0, TDP_PERM_W, 0, NULL),
+	    0);
+	EQ(tables(f), t);
+	CHECK_MAP(f, a, p, 1, RX, 0);
+	CHECK_MAP(f, a + M2, p + M2, 1, RX, 0);
+	CHECK_MAP(f, a + 2 * M2 + K4, p + 2 * M2 + K4, 0, RX, 0);
+	RET(tdp_translate(&f->pgt, a + 5 * K4, TDP_ACCESS_WRITE, &out, &fault),
+	    -TDP_ERR_FAULT);
+	EQ(fault, TDP_FAULT_PERMISSION);
+	RET(tdp_translate(&f->pgt, a + 2 * M2 + K4, TDP_ACCESS_WRITE, &out,
+			  &fault),
+	    -TDP_ERR_FAULT);
+	EQ(fault, TDP_FAULT_PERMISSION);
+	RET(tdp_translate(&f->pgt, a + 5 * K4, TDP_ACCESS_READ, &out, &fault),
+	    0);
+	EQ(out, p + 5 * K4);
+
+	/* Relax again (after the write fault). */
+	RET(tdp_protect(&f->pgt, a, 2 * M2 + 2 * K4, TDP_PERM_W, 0, 0, NULL),
+	    0);
+	CHECK_MAP(f, a, p, 1, RWX, 0);
+	CHECK_MAP(f, a + 2 * M2, p + 2 * M2, 0, RWX, 0);
+	RET(tdp_translate(&f->pgt, a + 5 * K4, TDP_ACCESS_WRITE, &out, &fault),
+	    0);
+	EQ(out, p + 5 * K4);
+	EQ(fault, TDP_FAULT_NONE);
+
+	/* clear wins over set. */
+	RET(tdp_protect(&f->pgt, a, M2, TDP_PERM_W, TDP_PERM_W, 0, NULL), 0);
+	CHECK_MAP(f, a, p, 1, RX, 0);
+	/* Taking execute away. */
+	RET(tdp_protect(&f->pgt, a, M2, 0, TDP_PERM_X | TDP_PERM_XU, 0, NULL),
+	    0);
+	CHECK_MAP(f, a, p, 1, TDP_PERM_R, 0);
+	EQ(tables(f), t);
+}
+
+static void test_protect_split_where_cut(void **state)
+{
+	struct fix *f = *state;
+	const uint64_t g = G1, p = 4 * G1;
+	uint64_t t;
+
+	MAP(f, g, G1, p, RWX, 0, 0);
+	t = tables(f);
+	/* Cuts the 1 GiB block and the 2 MiB piece at 1G + 2M; covers the
+	 * piece at 1G + 4M entirely. */
+	RET(tdp_protect(&f->pgt, g + M2 + K4, M2 + M2 - K4, 0, TDP_PERM_W, 0,
+			NULL),
+	    0);
+	EQ(tables(f), t + 2);
+	CHECK_MAP(f, g, p, 1, RWX, 0);
+	CHECK_MAP(f, g + M2, p + M2, 0, RWX, 0);
+	CHECK_MAP(f, g + M2 + K4, p + M2 + K4, 0, RX, 0);
+	CHECK_MAP(f, g + 2 * M2 - K4, p + 2 * M2 - K4, 0, RX, 0);
+	CHECK_MAP(f, g + 2 * M2, p + 2 * M2, 1, RX, 0);
+	CHECK_MAP(f, g + 3 * M2, p + 3 * M2, 1, RWX, 0);
+	CHECK_MAP(f, g + G1 - M2, p + G1 - M2, 1, RWX, 0);
+	/* A whole block: no split. */
+	MAP(f, 2 * G1, G1, 8 * G1, RWX, 0, 0);
+	t = tables(f);
+	RET(tdp_protect(&f->pgt, 2 * G1, G1, 0, TDP_PERM_W, 0, NULL), 0);
+	EQ(tables(f), t);
+	CHECK_MAP(f, 2 * G1 + M2, 8 * G1 + M2, 2, RX, 0);
+}
+
+static void test_protect_notsup(void **state)
+{
+	struct fix *f = *state;
+	const uint64_t a = 3 * G1;
+	struct snap s;
+
+	MAP(f, a, M2, 2 * M2, RW, 0, 0);
+	MAP(f, a + M2, K4, 0, RWX, 0, 0);
+	snap_take(f, &s);
+	/* EPT: W without R; IA-32e: no R at all. Neither is expressible. */
+	RET(tdp_protect(&f->pgt, a + K4, M2, 0, TDP_PERM_R, 0, NULL),
+	    -TDP_ERR_NOTSUP);
+	SNAP_SAME(f, &s);
+	RET(tdp_protect(&f->pgt, a + M2, K4, 0, TDP_PERM_R, 0, NULL),
+	    -TDP_ERR_NOTSUP);
+	SNAP_SAME(f, &s);
+	/* Supervisor execute without user execute: X != XU without MBEC. */
+	RET(tdp_protect(&f->pgt, a, K4, TDP_PERM_X, 0, 0, NULL),
+	    -TDP_ERR_NOTSUP);
+	SNAP_SAME(f, &s);
+	CHECK_MAP(f, a, 2 * M2, 1, RW, 0);
+}
+
+/* ept4 with execute-only: the first leaf could change, the second cannot,
+ * so nothing may change (and no split may happen). */
+static void protect_notsup_atomic_in_mode(struct fix *f, uint32_t mode)
+{
+	const uint64_t a = 3 * G1, p = 4 * M2;
+	struct snap s;
+	uint64_t t;
+
+	MAP(f, a, M2, p, RX, 0, 0);
+	MAP(f, a + M2, K4, 0, RW, 0, 0);
+	t = tables(f);
+	snap_take(f, &s);
+	RET(tdp_protect(&f->pgt, a + K4, M2, 0, TDP_PERM_R, mode, NULL),
+	    -TDP_ERR_NOTSUP);
+	SNAP_SAME(f, &s);
+	/* A whole leaf that can change before one that cannot. */
+	RET(tdp_protect(&f->pgt, a, M2 + K4, 0, TDP_PERM_R, mode, NULL),
+	    -TDP_ERR_NOTSUP);
+	SNAP_SAME(f, &s);
+	/* Only the execute-only-capable part: allowed, the block is split. */
+	RET(tdp_protect(&f->pgt, a + K4, M2 - K4, 0, TDP_PERM_R, mode, NULL),
+	    0);
+	EQ(tables(f), t + 1);
+	CHECK_MAP(f, a, p, 0, RX, 0);
+	CHECK_MAP(f, a + K4, p + K4, 0, XO, 0);
+	CHECK_MAP(f, a + M2 - K4, p + M2 - K4, 0, XO, 0);
+	CHECK_MAP(f, a + M2, 0, 0, RW, 0);
+}
+
+static void test_protect_notsup_atomic(void **state)
+{
+	protect_notsup_atomic_in_mode(*state, 0);
+}
+
+static void test_protect_notsup_atomic_shared(void **state)
+{
+	protect_notsup_atomic_in_mode(*state, TDP_OP_SHARED);
+}
+
+static void test_protect_holes(void **state)
+{
+	struct fix *f = *state;
+
+	MAP(f, G1, K4, 0, RWX, 0, 0);
+	MAP(f, 3 * G1, M2, 0, RWX, 0, 0);
+	RET(tdp_protect(&f->pgt, 0, 4 * G1, 0, TDP_PERM_W, 0, NULL), 0);
+	CHECK_MAP(f, G1, 0, 0, RX, 0);
+	CHECK_MAP(f, 3 * G1, 0, 1, RX, 0);
+	CHECK_UNMAPPED(f, G1 + K4, 0);
+	CHECK_UNMAPPED(f, 2 * G1, 2);
+}
+
+/* --- accessed and dirty ------------------------------------------------- */
+
+struct rep_log {
+	unsigned int n;
+	uint64_t addr[16];
+	uint64_t size[16];
+	unsigned int stop_at; /* return stop_ret from this call (1-based) */
+	int stop_ret;
+};
+
+static int rep_fn(uint64_t addr, uint64_t size, void *arg)
+{
+	struct rep_log *l = arg;
+
+	if (l->n < 16) {
+		l->addr[l->n] = addr;
+		l->size[l->n] = size;
+	}
+	l->n++;
+	return l->n == l->stop_at ? l->stop_ret : 0;
+}
+
+/*
+ * The window used by the young and dirty tests: a 2 MiB block with A and
+ * D, then six pages with A and @flag except the fifth, which has only the
+ * other flag of the two.
+ */
+static void ad_layout(struct fix *f, uint64_t w, uint32_t flag)
+{
+	const uint32_t other = (ACC | DIRTY) & ~flag;
+
+	MAP(f, w, M2, 8 * G1, RWX, ACC | DIRTY, 0);
+	MAP(f, w + M2, 4 * K4, 16 * G1, RWX, ACC | flag, 0);
+	MAP(f, w + M2 + 4 * K4, K4, 16 * G1 + 4 * K4, RWX, other, 0);
+	MAP(f, w + M2 + 5 * K4, K4, 16 * G1 + 5 * K4, RWX, ACC | flag, 0);
+}
+
+static void check_ad_report(const struct rep_log *l, const uint64_t *bm,
+			    uint64_t w)
+{
+	static const uint64_t exp_addr[] = { 0, M2, M2 + K4, M2 + 2 * K4,
+					     M2 + 3 * K4, M2 + 5 * K4 };
+	unsigned int i;
+
+	EQ(l->n, 6);
+	EQ(l->size[0], M2);
+	for (i = 0; i < 6; i++) {
+		EQ(l->addr[i], w + exp_addr[i]);
+		if (i)
+			EQ(l->size[i], K4);
+	}
+	/* Bits 0..511 (the block), 512..515 and 517. */
+	for (i = 0; i < 8; i++)
+		EQ(bm[i], ~0ull);
+	EQ(bm[8], 0x2full);
+	for (i = 9; i < 16; i++)
+		EQ(bm[i], 0);
+}
+
+static void test_young(void **state)
+{
+	struct fix *f = *state;
+	const uint64_t w = G1;
+	uint64_t bm[16];
+	struct rep_log l;
+	struct tdp_report r = { bm, rep_fn, &l };
+	unsigned int i;
+
+	/* Every leaf accessed except the page at w + 2M + 16K. */
+	ad_layout(f, w, ACC);
+	memset(bm, 0, sizeof(bm));
+	memset(&l, 0, sizeof(l));
+	RET(tdp_test_clear_young(&f->pgt, w, 2 * M2, 0, &r), 0);
+	check_ad_report(&l, bm, w);
+	/* A is cleared everywhere; D stays. */
+	CHECK_MAP(f, w + K4, 8 * G1 + K4, 1, RWX, DIRTY);
+	for (i = 0; i < 6; i++)
+		CHECK_MAP(f, w + M2 + i * K4, 16 * G1 + i * K4, 0, RWX,
+			  i == 4 ? DIRTY : 0);
+	/* Nothing is young any more. */
+	memset(bm, 0, sizeof(bm));
+	memset(&l, 0, sizeof(l));
+	RET(tdp_test_clear_young(&f->pgt, w, 2 * M2, 0, &r), 0);
+	EQ(l.n, 0);
+	for (i = 0; i < 16; i++)
+		EQ(bm[i], 0);
+}
+
+static void test_young_partial_block(void **state)
+{
+	struct fix *f = *state;
+	const uint64_t w = 2 * G1;
+	uint64_t bm[2] = { 0, 0 };
+	struct rep_log l;
+	struct tdp_report r = { bm, rep_fn, &l };
+
+	MAP(f, w, M2, 6 * M2, RWX, ACC, 0);
+	memset(&l, 0, sizeof(l));
+	/* Reported clipped to the range, cleared as a whole. */
+	RET(tdp_test_clear_young(&f->pgt, w + M1, 2 * K4, 0, &r), 0);
+	EQ(l.n, 1);
+	EQ(l.addr[0], w + M1);
+	EQ(l.size[0], 2 * K4);
+	EQ(bm[0], 3);
+	EQ(bm[1], 0);
+	CHECK_MAP(f, w, 6 * M2, 1, RWX, 0);
+	memset(&l, 0, sizeof(l));
+	RET(tdp_test_clear_young(&f->pgt, w, M2, 0, &r), 0);
+	EQ(l.n, 0);
+	/* Bitmap bits are only ever set. */
+	EQ(bm[0], 3);
+}
+
+static void test_dirty(void **state)
+{
+	struct fix *f = *state;
+	const uint64_t w = G1;
+	uint64_t bm[16];
+	struct rep_log l;
+	struct tdp_report r = { bm, rep_fn, &l };
+	unsigned int i;
+
+	/* Every leaf dirty except the page at w + 2M + 16K. */
+	ad_layout(f, w, DIRTY);
+	memset(bm, 0, sizeof(bm));
+	memset(&l, 0, sizeof(l));
+	RET(tdp_harvest_dirty(&f->pgt, w, 2 * M2, 0, &r), 0);
+	check_ad_report(&l, bm, w);
+	/* D is cleared; A stays. */
+	CHECK_MAP(f, w, 8 * G1, 1, RWX, ACC);
+	for (i = 0; i < 6; i++)
+		CHECK_MAP(f, w + M2 + i * K4, 16 * G1 + i * K4, 0, RWX, ACC);
+	memset(bm, 0, sizeof(bm));
+	memset(&l, 0, sizeof(l));
+	RET(tdp_harvest_dirty(&f->pgt, w, 2 * M2, 0, &r), 0);
+	EQ(l.n, 0);
+	for (i = 0; i < 16; i++)
+		EQ(bm[i], 0);
+}
+
+static void test_dirty_partial_block(void **state)
+{
+	struct fix *f = *state;
+	const uint64_t w = 2 * G1;
+	uint64_t bm[8];
+	struct rep_log l;
+	struct tdp_report r = { bm, rep_fn, &l };
+	int round;
+
+	MAP(f, w, M2, 6 * M2, RWX, DIRTY, 0);
+	/* Reported, clipped, but kept dirty: twice the same. */
+	for (round = 0; round < 2; round++) {
+		memset(bm, 0, sizeof(bm));
+		memset(&l, 0, sizeof(l));
+		RET(tdp_harvest_dirty(&f->pgt, w + M1, 2 * K4, 0, &r), 0);
+		EQ(l.n, 1);
+		EQ(l.addr[0], w + M1);
+		EQ(l.size[0], 2 * K4);
+		EQ(bm[0], 3);
+		EQ(bm[1], 0);
+		CHECK_MAP(f, w, 6 * M2, 1, RWX, DIRTY);
+	}
+	/* A range that starts before the block and ends inside it. */
+	memset(bm, 0, sizeof(bm));
+	memset(&l, 0, sizeof(l));
+	RET(tdp_harvest_dirty(&f->pgt, w - 2 * K4, 4 * K4, 0, &r), 0);
+	EQ(l.n, 1);
+	EQ(l.addr[0], w);
+	EQ(l.size[0], 2 * K4);
+	EQ(bm[0], 0xc);
+	CHECK_MAP(f, w, 6 * M2, 1, RWX, DIRTY);
+	/* The whole block: reported and cleared. */
+	memset(bm, 0, sizeof(bm));
+	memset(&l, 0, sizeof(l));
+	RET(tdp_harvest_dirty(&f->pgt, w, M2, 0, &r), 0);
+	EQ(l.n, 1);
+	EQ(l.addr[0], w);
+	EQ(l.size[0], M2);
+	EQ(bm[0], ~0ull);
+	EQ(bm[7], ~0ull);
+	CHECK_MAP(f, w, 6 * M2, 1, RWX, 0);
+	memset(&l, 0, sizeof(l));
+	RET(tdp_harvest_dirty(&f->pgt, w, M2, 0, &r), 0);
+	EQ(l.n, 0);
+}
+
+static void test_report_stop_and_null(void **state)
+{
+	struct fix *f = *state;
+	const uint64_t a = 5 * G1;
+	struct rep_log l;
+	struct tdp_report r = { NULL, rep_fn, &l };
+
+	MAP(f, a, 3 * K4, 0, RWX, ACC | DIRTY, 0);
+	memset(&l, 0, sizeof(l));
+	l.stop_at = 1;
+	l.stop_ret = 7;
+	RET(tdp_test_clear_young(&f->pgt, a, 3 * K4, 0, &r), 7);
+	EQ(l.n, 1);
+	memset(&l, 0, sizeof(l));
+	l.stop_at = 2;
+	l.stop_ret = -3;
+	RET(tdp_harvest_dirty(&f->pgt, a, 3 * K4, 0, &r), -3);
+	EQ(l.n, 2);
+	/* No report at all: flags are still cleared. */
+	RET(tdp_test_clear_young(&f->pgt, a, 3 * K4, 0, NULL), 0);
+	RET(tdp_harvest_dirty(&f->pgt, a, 3 * K4, 0, NULL), 0);
+	CHECK_MAP(f, a + 2 * K4, 2 * K4, 0, RWX, 0);
+}
+
+static void test_ad_notsup(void **state)
+{
+	struct fix *f = *state;
+	uint64_t bm[1] = { 0 };
+	struct rep_log l;
+	struct tdp_report r = { bm, rep_fn, &l };
+
+	memset(&l, 0, sizeof(l));
+	MAP(f, G1, K4, 0, RWX, 0, 0);
+	RET(tdp_test_clear_young(&f->pgt, G1, K4, 0, &r), -TDP_ERR_NOTSUP);
+	RET(tdp_harvest_dirty(&f->pgt, G1, K4, 0, &r), -TDP_ERR_NOTSUP);
+	EQ(l.n, 0);
+	EQ(bm[0], 0);
+}
+
+/* --- TLB hooks ---------------------------------------------------------- */
+
+struct tlb_log {
+	struct tdp_pool *pool;
+	unsigned int n_addr, n_range, n_all;
+	uint64_t addr, size; /* of the last call */
+	int level;
+	bool seen;
+	uint64_t tables_at_first; /* tables_in_use at the first call */
+};
+
+static struct tlb_log *tlb_ctx_of(void *ctx)
+{
+	struct tlb_log *t = ctx;
+
+	if (!t->seen) {
+		struct tdp_pool_stats st;
+
+		tdp_pool_get_stats(t->pool, &st);
+		t->tables_at_first = st.tables_in_use;
+		t->seen = true;
+	}
+	return t;
+}
+
+static void h_flush_addr(void *ctx, uint64_t addr, int level)
+{
+	struct tlb_log *t = tlb_ctx_of(ctx);
+
+	t->n_addr++;
+	t->addr = addr;
+	t->level = level;
+}
+
+static void h_flush_range(void *ctx, uint64_t addr, uint64_t size)
+{
+	struct tlb_log *t = tlb_ctx_of(ctx);
+
+	t->n_range++;
+	t->addr = addr;
+	t->size = size;
+}
+
+static void h_flush_all(void *ctx)
+{
+	tlb_ctx_of(ctx)->n_all++;
+}
+
+static const struct tdp_tlb_ops tlb_full = { h_flush_addr, h_flush_range,
+					     h_flush_all };
+static const struct tdp_tlb_ops tlb_only_all = { NULL, NULL, h_flush_all };
+static const struct tdp_tlb_ops tlb_only_range = { NULL, h_flush_range,
+						   NULL };
+static const struct tdp_tlb_ops tlb_addr_all = { h_flush_addr, NULL,
+						 h_flush_all };
+
+static void tlb_reset(struct tlb_log *t, const struct fix *f)
+{
+	memset(t, 0, sizeof(*t));
+	t->pool = f->pool;
+	t->level = -1;
+}
+
+static unsigned int tlb_calls(const struct tlb_log *t)
+{
+	return t->n_addr + t->n_range + t->n_all;
+}
+
+static void test_tlb_map_no_flush(void **state)
+{
+	struct fix *f = *state;
+	struct tlb_log t;
+
+	tlb_reset(&t, f);
+	RET(tdp_pgt_set_tlb(&f->pgt, &tlb_full, &t), 0);
+	MAP(f, G1 - M2 - K4, G1 + 2 * M2 + 2 * K4, 64 * G1 - M2 - K4, RWX, 0,
+	    0);
+	/* Into an existing PT, next to a live page. */
+	MAP(f, G1 - M2 - 2 * K4, K4, 0, RWX, 0, 0);
+	/* REPLACE over nothing. */
+	MAP(f, 7 * G1, M2, 0, RWX, 0, TDP_OP_REPLACE);
+	EQ(tlb_calls(&t), 0);
+	RET(tdp_pgt_set_tlb(&f->pgt, NULL, NULL), 0);
+}
+
+/* One flush for an aligned 1 GiB of 4 KiB pages: the single PDPTE that
+ * held them is the only live entry changed. */
+static void test_tlb_unmap_1g_aligned(void **state)
+{
+	struct fix *f = *state;
+	struct tlb_log t;
+	uint64_t before;
+
+	MAP(f, G1, G1, 4 * G1, RWX, 0, TDP_OP_MAX_LEVEL(0));
+	before = tables(f);
+	EQ(before, f->fc->levels - 1 + 512);
+	tlb_reset(&t, f);
+	RET(tdp_pgt_set_tlb(&f->pgt, &tlb_full, &t), 0);
+	RET(tdp_unmap(&f->pgt, G1, G1, 0, NULL), 0);
+	EQ(tlb_calls(&t), 1);
+	EQ(t.n_all, 0);
+	/* Either form covers exactly [1G, 2G). */
+	EQ(t.addr, G1);
+	if (t.n_range)
+		EQ(t.size, G1);
+	else
+		EQ(t.level, 2);
+	/* Tables are freed only after the flush. */
+	EQ(t.tables_at_first, before);
+	EQ(tables(f), 1);
+}
+
+static void test_tlb_unmap_1g_unaligned(void **state)
+{
+	struct fix *f = *state;
+	const uint64_t a = G1 + M2;
+	struct tlb_log t;
+	uint64_t before;
+
+	MAP(f, a, G1, 4 * G1, RWX, 0, TDP_OP_MAX_LEVEL(0));
+	before = tables(f);
+	/* PDPT (+ PML4), two PDs, 512 PTs. */
+	EQ(before, f->fc->levels - 2 + 2 + 512);
+	tlb_reset(&t, f);
+	RET(tdp_pgt_set_tlb(&f->pgt, &tlb_full, &t), 0);
+	RET(tdp_unmap(&f->pgt, a, G1, 0, NULL), 0);
+	EQ(t.n_range, 1);
+	EQ(t.n_addr, 0);
+	EQ(t.n_all, 0);
+	EQ(t.addr, a);
+	EQ(t.size, G1);
+	EQ(t.tables_at_first, before);
+	EQ(tables(f), 1);
+}
+
+static void test_tlb_single_page(void **state)
+{
+	struct fix *f = *state;
+	const uint64_t a = 2 * G1 + 8 * K4;
+	struct tlb_log t;
+
+	MAP(f, a, 2 * K4, 0, RWX, 0, 0);
+	tlb_reset(&t, f);
+	RET(tdp_pgt_set_tlb(&f->pgt, &tlb_full, &t), 0);
+	RET(tdp_unmap(&f->pgt, a + K4, K4, 0, NULL), 0);
+	EQ(t.n_addr, 1);
+	EQ(t.n_range, 0);
+	EQ(t.n_all, 0);
+	EQ(t.addr, a + K4);
+	EQ(t.level, 0);
+	/* A hole changes nothing live. */
+	tlb_reset(&t, f);
+	RET(tdp_unmap(&f->pgt, a + K4, 4 * K4, 0, NULL), 0);
+	EQ(tlb_calls(&t), 0);
+	/* Re-mapping the now empty slot needs no flush either. */
+	MAP(f, a + K4, K4, 0, RWX, 0, 0);
+	EQ(tlb_calls(&t), 0);
+}
+
+static void test_tlb_harvest(void **state)
+{
+	struct fix *f = *state;
+	const uint64_t a = 3 * G1;
+	struct tlb_log t;
+
+	MAP(f, a, 4 * K4, 0, RWX, ACC | DIRTY, 0);
+	MAP(f, a + 8 * K4, K4, 0, RWX, DIRTY, 0);
+	MAP(f, a + M2, M2, 0, RWX, DIRTY, 0);
+	tlb_reset(&t, f);
+	RET(tdp_pgt_set_tlb(&f->pgt, &tlb_full, &t), 0);
+	/* Aging never invalidates. */
+	RET(tdp_test_clear_young(&f->pgt, a, 4 * K4, 0, NULL), 0);
+	EQ(tlb_calls(&t), 0);
+	CHECK_MAP(f, a, 0, 0, RWX, DIRTY);
+	/* Dirty: one flush for the four pages. */
+	RET(tdp_harvest_dirty(&f->pgt, a, 4 * K4, 0, NULL), 0);
+	EQ(tlb_calls(&t), 1);
+	EQ(t.n_range, 1);
+	EQ(t.addr, a);
+	EQ(t.size, 4 * K4);
+	/* Nothing left to clear: no flush. */
+	tlb_reset(&t, f);
+	RET(tdp_harvest_dirty(&f->pgt, a, 4 * K4, 0, NULL), 0);
+	EQ(tlb_calls(&t), 0);
+	/* One page: flush_addr. */
+	RET(tdp_harvest_dirty(&f->pgt, a + 8 * K4, K4, 0, NULL), 0);
+	EQ(tlb_calls(&t), 1);
+	EQ(t.n_addr, 1);
+	EQ(t.addr, a + 8 * K4);
+	EQ(t.level, 0);
+	/* A dirty block only partly in range is not cleared: no flush. */
+	tlb_reset(&t, f);
+	RET(tdp_harvest_dirty(&f->pgt, a + M2 + K4, K4, 0, NULL), 0);
+	EQ(tlb_calls(&t), 0);
+}
+
+static void test_tlb_protect_replace(void **state)
+{
+	struct fix *f = *state;
+	const uint64_t a = 4 * G1;
+	struct tlb_log t;
+
+	MAP(f, a, M2, 0, RWX, 0, 0);
+	MAP(f, a + M2, 2 * K4, 0, RWX, 0, 0);
+	tlb_reset(&t, f);
+	RET(tdp_pgt_set_tlb(&f->pgt, &tlb_full, &t), 0);
+	RET(tdp_protect(&f->pgt, a, M2 + 2 * K4, 0, TDP_PERM_W, 0, NULL), 0);
+	EQ(tlb_calls(&t), 1);
+	EQ(t.n_range, 1);
+	EQ(t.addr, a);
+	EQ(t.size, M2 + 2 * K4);
+	/* No entry changes: no flush. */
+	tlb_reset(&t, f);
+	RET(tdp_protect(&f->pgt, a, M2 + 2 * K4, 0, TDP_PERM_W, 0, NULL), 0);
+	EQ(tlb_calls(&t), 0);
+	/* Replacing one live page. */
+	MAP(f, a + M2, K4, 9 * K4, RWX, 0, TDP_OP_REPLACE);
+	EQ(tlb_calls(&t), 1);
+	EQ(t.n_addr, 1);
+	EQ(t.addr, a + M2);
+	EQ(t.level, 0);
+	/* Replacing with the same value changes nothing. */
+	tlb_reset(&t, f);
+	MAP(f, a + M2, K4, 9 * K4, RWX, 0, TDP_OP_REPLACE);
+	EQ(tlb_calls(&t), 0);
+	/* Splitting the block: its PDE is the one live entry changed. */
+	MAP(f, a + 3 * K4, K4, 0, RWX, 0, TDP_OP_REPLACE);
+	EQ(tlb_calls(&t), 1);
+	EQ(t.n_addr, 1);
+	EQ(t.addr, a);
+	EQ(t.level, 1);
+}
+
+static void test_tlb_fallback(void **state)
+{
+	struct fix *f = *state;
+	const uint64_t a = 5 * G1;
+	struct tlb_log t;
+
+	MAP(f, a, 8 * K4, 0, RWX, 0, 0);
+	tlb_reset(&t, f);
+	RET(tdp_pgt_set_tlb(&f->pgt, &tlb_only_all, &t), 0);
+	RET(tdp_unmap(&f->pgt, a, K4, 0, NULL), 0);
+	EQ(t.n_all, 1);
+	EQ(tlb_calls(&t), 1);
+
+	tlb_reset(&t, f);
+	RET(tdp_pgt_set_tlb(&f->pgt, &tlb_only_range, &t), 0);
+	RET(tdp_unmap(&f->pgt, a + K4, K4, 0, NULL), 0);
+	EQ(t.n_range, 1);
+	EQ(tlb_calls(&t), 1);
+	EQ(t.addr, a + K4);
+	EQ(t.size, K4);
+
+	/* Two entries and no flush_range: the next coarser is flush_all. */
+	tlb_reset(&t, f);
+	RET(tdp_pgt_set_tlb(&f->pgt, &tlb_addr_all, &t), 0);
+	RET(tdp_unmap(&f->pgt, a + 2 * K4, 2 * K4, 0, NULL), 0);
+	EQ(t.n_all, 1);
+	EQ(tlb_calls(&t), 1);
+	RET(tdp_pgt_set_tlb(&f->pgt, NULL, NULL), 0);
+	RET(tdp_unmap(&f->pgt, a + 4 * K4, K4, 0, NULL), 0);
+	EQ(tlb_calls(&t), 1);
+}
+
+/* --- worst-case counts and reservations --------------------------------- */
+
+struct wc_case {
+	uint64_t addr, size;
+	int64_t map4, other4, map5, other5; /* -1: not for this depth */
+};
+
+static void test_worst_case(void **state)
+{
+	struct fix *f = *state;
+	/*
+	 * MAP: the tables of each level below the root that the range meets;
+	 * a level-L table spans 2^(21 + 9L) bytes. UNMAP/PROTECT: at most 2
+	 * per level (the blocks cut at the two ends).
+	 */
+	static const struct wc_case cases[] = {
+		{ 0, K4, 3, 3, 4, 4 },
+		{ 0, M2, 3, 3, 4, 4 },
+		{ M2 - K4, 2 * K4, 4, 4, 5, 5 },         /* 2 PTs */
+		{ G1 - K4, 2 * K4, 5, 5, 6, 6 },         /* 2 PTs, 2 PDs */
+		{ G512 - K4, 2 * K4, 6, 6, 7, 7 },       /* 2 of each */
+		{ 0, G1, 514, 4, 515, 5 },               /* 512 PTs */
+		{ K4, G1, 516, 5, 517, 6 },              /* 513 PTs, 2 PDs */
+		{ G1 - M2, 2 * M2, 5, 5, 6, 6 },
+		/* 524289 PTs, 1025 PDs, 3 PDPTs. */
+		{ 3 * G512 + 5 * K4, 2 * G512, 525317, 6, 525318, 7 },
+		{ (1ull << 47) - K4, K4, 3, 3, 4, 4 },
+	};
+	int64_t exp;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct wc_case *c = &cases[i];
+
+		exp = f->fc->levels == 4 ? c->map4 : c->map5;
+		EQ(tdp_worst_case_pages(&f->pgt, TDP_OPK_MAP, c->addr,
+					c->size),
+		   exp);
+		exp = f->fc->levels == 4 ? c->other4 : c->other5;
+		EQ(tdp_worst_case_pages(&f->pgt, TDP_OPK_UNMAP, c->addr,
+					c->size),
+		   exp);
+		EQ(tdp_worst_case_pages(&f->pgt, TDP_OPK_PROTECT, c->addr,
+					c->size),
+		   exp);
+	}
+	if (f->fc->levels == 5) {
+		/* Across a PML4 table boundary (256 TiB). */
+		EQ(tdp_worst_case_pages(&f->pgt, TDP_OPK_MAP,
+					(1ull << 48) - K4, 2 * K4),
+		   8);
+		EQ(tdp_worst_case_pages(&f->pgt, TDP_OPK_UNMAP,
+					(1ull << 48) - K4, 2 * K4),
+		   8);
+	}
+	EQ(tdp_worst_case_pages(NULL, TDP_OPK_MAP, 0, K4), -TDP_ERR_INVAL);
+	EQ(tdp_worst_case_pages(&f->pgt, 0, 0, K4), -TDP_ERR_INVAL);
+	EQ(tdp_worst_case_pages(&f->pgt, 4, 0, K4), -TDP_ERR_INVAL);
+	if (f->fc->ept) {
+		EQ(tdp_worst_case_pages(&f->pgt, TDP_OPK_MAP,
+					1ull << f->fc->ia_bits, K4),
+		   -TDP_ERR_RANGE);
+		EQ(tdp_worst_case_pages(&f->pgt, TDP_OPK_MAP,
+					(1ull << f->fc->ia_bits) - K4,
+					2 * K4),
+		   -TDP_ERR_RANGE);
+	} else {
+		uint64_t hole = 1ull << (f->fc->ia_bits - 1);
+
+		EQ(tdp_worst_case_pages(&f->pgt, TDP_OPK_MAP, hole, K4),
+		   -TDP_ERR_RANGE);
+		EQ(tdp_worst_case_pages(&f->pgt, TDP_OPK_MAP, hole - K4,
+					2 * K4),
+		   -TDP_ERR_RANGE);
+		/* The upper half, canonical: the top 4 KiB. */
+		EQ(tdp_worst_case_pages(&f->pgt, TDP_OPK_MAP, 0 - K4, K4),
+		   f->fc->levels - 1);
+	}
+}
+
+static void test_reserve_covers_map(void **state)
+{
+	struct fix *f = *state;
+	/* Empty table: the range needs every table the bound counts. */
+	const uint64_t a = G1 - K4, size = 2 * K4;
+	const uint64_t wc = (uint64_t)f->fc->levels + 1;
+	struct tdp_reserve res = { 0, 0 };
+	struct tdp_attrs at = mk_attrs(RWX, 0);
+	struct tdp_pool_stats st0, st1;
+
+	EQ(tdp_worst_case_pages(&f->pgt, TDP_OPK_MAP, a, size), wc);
+	RET(tdp_reserve_topup(&f->pgt, &res, wc), 0);
+	EQ(res.count, wc);
+	EQ(tables(f), 1 + wc);
+	/* Topping up to what it holds allocates nothing. */
+	RET(tdp_reserve_topup(&f->pgt, &res, wc - 1), 0);
+	EQ(res.count, wc);
+	st0 = pstats(f);
+	RET(tdp_pool_fail_nth(f->pool, 1), 0);
+	RET(tdp_map(&f->pgt, a, size, 0, &at, 0, &res), 0);
+	st1 = pstats(f);
+	/* No allocation was even tried. */
+	EQ(st1.allocs, st0.allocs);
+	EQ(st1.failed_allocs, st0.failed_allocs);
+	EQ(res.count, 0);
+	EQ(st1.tables_in_use, 1 + wc);
+	RET(tdp_pool_fail_nth(f->pool, 0), 0);
+	CHECK_MAP(f, a, 0, 0, RWX, 0);
+	CHECK_MAP(f, a + K4, K4, 0, RWX, 0);
+	tdp_reserve_release(&f->pgt, &res);
+	EQ(tables(f), 1 + wc);
+	/* Argument checks. */
+	RET(tdp_reserve_topup(NULL, &res, 1), -TDP_ERR_INVAL);
+	RET(tdp_reserve_topup(&f->pgt, NULL, 1), -TDP_ERR_INVAL);
+	tdp_reserve_release(&f->pgt, NULL);
+	tdp_reserve_release(NULL, &res);
+	EQ(tables(f), 1 + wc);
+}
+
+/* A pool that holds exactly the root and the reservation. */
+static void test_reserve_tiny_pool(void **state)
+{
+	struct fix *f = *state;
+	const uint64_t a = 2 * G1 - M2 - K4, size = 2 * M2 + 2 * K4;
+	const uint64_t pa = a + 64 * G1;
+	struct tdp_reserve res = { 0, 0 };
+	struct tdp_attrs at = mk_attrs(RWX, 0);
+	struct tdp_pool *pool;
+	struct tdp_pool_stats st;
+	struct tdp_pgt pgt;
+	struct tdp_mm mm;
+	int64_t wc;
+
+	/* The bound: PTs 4 (2G - 4M .. 2G + 4M), PDs 2, PDPT 1 (+ PML4). The
+	 * map needs 2 PTs fewer: the middle is two 2 MiB blocks. */
+	wc = tdp_worst_case_pages(&f->pgt, TDP_OPK_MAP, a, size);
+	EQ(wc, f->fc->levels + 3);
+	RET(tdp_pool_create((uint64_t)(wc + 1) * 4096, POOL_BASE, &pool), 0);
+	mm = tdp_pool_mm(pool);
+	RET(tdp_pgt_init(&pgt, &f->fc->cfg, &mm), 0);
+	RET(tdp_reserve_topup(&pgt, &res, (uint64_t)wc), 0);
+	/* The pool is now full: one more page cannot be had. */
+	RET(tdp_reserve_topup(&pgt, &res, (uint64_t)wc + 1), -TDP_ERR_NOMEM);
+	EQ(res.count, wc);
+	/* Without the reservation the map fails and changes nothing. */
+	RET(tdp_map(&pgt, a, size, pa, &at, 0, NULL), -TDP_ERR_NOMEM);
+	RET(tdp_pool_get_stats(pool, &st), 0);
+	EQ(st.tables_in_use, 1 + wc);
+	RET(tdp_map(&pgt, a, size, pa, &at, 0, &res), 0);
+	EQ(res.count, 2);
+	{
+		struct tdp_lookup r;
+
+		RET(tdp_lookup(&pgt, a, &r), 0);
+		EQ(r.out_addr, pa);
+		EQ(r.last_level, 0);
+		RET(tdp_lookup(&pgt, 2 * G1 - M2, &r), 0);
+		EQ(r.page_size, M2);
+		RET(tdp_lookup(&pgt, 2 * G1 + M2, &r), 0);
+		EQ(r.out_addr, 2 * G1 + M2 + 64 * G1);
+		EQ(r.last_level, 0);
+	}
+	RET(tdp_unmap(&pgt, a, size, 0, NULL), 0);
+	tdp_reserve_release(&pgt, &res);
+	EQ(res.count, 0);
+	RET(tdp_pool_get_stats(pool, &st), 0);
+	EQ(st.tables_in_use, 1);
+	tdp_pgt_destroy(&pgt);
+	tdp_pool_destroy(pool);
+}
+
+static void test_reserve_partial_release(void **state)
+{
+	struct fix *f = *state;
+	const uint64_t u = G1 + 3 * M2 + 5 * K4;
+	struct tdp_reserve res = { 0, 0 };
+	uint64_t t;
+	int64_t wc;
+
+	MAP(f, G1, G1, 0, RWX, 0, 0);
+	t = tables(f);
+	/* Splitting 1 GiB down to 4 KiB: a PD and a PT; the bound: one per
+	 * level below the root. */
+	wc = tdp_worst_case_pages(&f->pgt, TDP_OPK_UNMAP, u, K4);
+	EQ(wc, f->fc->levels - 1);
+	RET(tdp_reserve_topup(&f->pgt, &res, (uint64_t)wc), 0);
+	EQ(tables(f), t + (uint64_t)wc);
+	RET(tdp_pool_fail_nth(f->pool, 1), 0);
+	RET(tdp_unmap(&f->pgt, u, K4, 0, &res), 0);
+	RET(tdp_pool_fail_nth(f->pool, 0), 0);
+	EQ(res.count, (uint64_t)wc - 2);
+	CHECK_UNMAPPED(f, u, 0);
+	CHECK_MAP(f, u + K4, u + K4 - G1, 0, RWX, 0);
+	tdp_reserve_release(&f->pgt, &res);
+	EQ(res.count, 0);
+	EQ(tables(f), t + 2);
+	/* protect splitting with a reservation too. */
+	wc = tdp_worst_case_pages(&f->pgt, TDP_OPK_PROTECT, u + M2, K4);
+	RET(tdp_reserve_topup(&f->pgt, &res, (uint64_t)wc), 0);
+	RET(tdp_pool_fail_nth(f->pool, 1), 0);
+	RET(tdp_protect(&f->pgt, u + M2, K4, 0, TDP_PERM_W, 0, &res), 0);
+	RET(tdp_pool_fail_nth(f->pool, 0), 0);
+	CHECK_MAP(f, u + M2, u + M2 - G1, 0, RX, 0);
+	tdp_reserve_release(&f->pgt, &res);
+	EQ(tables(f), t + 3);
+}
+
+/* --- bad arguments ------------------------------------------------------ */
+
+enum { OPX_MAP, OPX_UNMAP, OPX_PROTECT, OPX_YOUNG, OPX_DIRTY };
+
+struct bad_case {
+	const char *what;
+	int op;
+	uint64_t addr, size, pa;
+	uint32_t flags, perms, aflags, set, clear;
+	bool null_pgt, null_attrs;
+	int exp;
+};
+
+static int run_bad(struct fix *f, const struct bad_case *c,
+		   const struct tdp_report *r)
+{
+	struct tdp_attrs a = mk_attrs(c->perms, c->aflags);
+	struct tdp_pgt *pgt = c->null_pgt ? NULL : &f->pgt;
+
+	switch (c->op) {
+	case OPX_MAP:
+		return tdp_map(pgt, c->addr, c->size, c->pa,
+			       c->null_attrs ? NULL : &a, c->flags, NULL);
+	case OPX_UNMAP:
+		return tdp_unmap(pgt, c->addr, c->size, c->flags, NULL);
+	case OPX_PROTECT:
+		return tdp_protect(pgt, c->addr, c->size, c->set, c->clear,
+				   c->flags, NULL);
+	case OPX_YOUNG:
+		return tdp_test_clear_young(pgt, c->addr, c->size, c->flags,
+					    r);
+	default:
+		return tdp_harvest_dirty(pgt, c->addr, c->size, c->flags, r);
+	}
+}
+
+static void test_bad_args(void **state)
+{
+	struct fix *f = *state;
+	const uint64_t pa_top = 1ull << f->fc->pa_bits;
+	/* The first address past the (lower half of the) input space. */
+	const uint64_t top = f->fc->ept ? 1ull << f->fc->ia_bits
+					: 1ull << (f->fc->ia_bits - 1);
+	const uint64_t m = 3 * G1, b = G1; /* empty / the existing block */
+	const uint64_t wrap = 0 - K4;
+	const struct bad_case cases[] = {
+		{ "map NULL pgt", OPX_MAP, m, K4, 0, 0, RWX, 0, 0, 0, true,
+		  false, -TDP_ERR_INVAL },
+		{ "map NULL attrs", OPX_MAP, m, K4, 0, 0, RWX, 0, 0, 0, false,
+		  true, -TDP_ERR_INVAL },
+		{ "map addr", OPX_MAP, m + 0x800, K4, 0, 0, RWX, 0, 0, 0,
+		  false, false, -TDP_ERR_ALIGN },
+		{ "map size", OPX_MAP, m, 0x1800, 0, 0, RWX, 0, 0, 0, false,
+		  false, -TDP_ERR_ALIGN },
+		{ "map pa", OPX_MAP, m, K4, 0x800, 0, RWX, 0, 0, 0, false,
+		  false, -TDP_ERR_ALIGN },
+		{ "map size 0", OPX_MAP, m, 0, 0, 0, RWX, 0, 0, 0, false,
+		  false, -TDP_ERR_INVAL },
+		{ "map flag 2", OPX_MAP, m, K4, 0, 1u << 2, RWX, 0, 0, 0,
+		  false, false, -TDP_ERR_INVAL },
+		{ "map flag 12", OPX_MAP, m, K4, 0, 1u << 12, RWX, 0, 0, 0,
+		  false, false, -TDP_ERR_INVAL },
+		{ "map flag 31", OPX_MAP, m, K4, 0, 1u << 31, RWX, 0, 0, 0,
+		  false, false, -TDP_ERR_INVAL },
+		{ "map pa top", OPX_MAP, m, K4, pa_top, 0, RWX, 0, 0, 0,
+		  false, false, -TDP_ERR_RANGE },
+		{ "map pa crosses top", OPX_MAP, m, 2 * K4, pa_top - K4, 0,
+		  RWX, 0, 0, 0, false, false, -TDP_ERR_RANGE },
+		{ "map pa wraps", OPX_MAP, m, 2 * K4, wrap, 0, RWX, 0, 0, 0,
+		  false, false, -TDP_ERR_RANGE },
+		{ "map addr top", OPX_MAP, top, K4, 0, 0, RWX, 0, 0, 0, false,
+		  false, -TDP_ERR_RANGE },
+		{ "map addr crosses top", OPX_MAP, top - K4, 2 * K4, 0, 0,
+		  RWX, 0, 0, 0, false, false, -TDP_ERR_RANGE },
+		{ "map addr wraps", OPX_MAP, wrap, 2 * K4, 0, 0, RWX, 0, 0, 0,
+		  false, false, -TDP_ERR_RANGE },
+		{ "map perm bit 7", OPX_MAP, m, K4, 0, 0, RWX | 1u << 7, 0, 0,
+		  0, false, false, -TDP_ERR_INVAL },
+		{ "map attr flag 20", OPX_MAP, m, K4, 0, 0, RWX, 1u << 20, 0,
+		  0, false, false, -TDP_ERR_INVAL },
+		{ "map W only", OPX_MAP, m, K4, 0, 0, TDP_PERM_W, 0, 0, 0,
+		  false, false, -TDP_ERR_NOTSUP },
+		{ "map X not XU", OPX_MAP, m, K4, 0, 0,
+		  TDP_PERM_R | TDP_PERM_X, 0, 0, 0, false, false,
+		  -TDP_ERR_NOTSUP },
+
+		{ "unmap NULL", OPX_UNMAP, b, K4, 0, 0, 0, 0, 0, 0, true,
+		  false, -TDP_ERR_INVAL },
+		{ "unmap REPLACE", OPX_UNMAP, b, K4, 0, TDP_OP_REPLACE, 0, 0,
+		  0, 0, false, false, -TDP_ERR_INVAL },
+		{ "unmap MAX_LEVEL", OPX_UNMAP, b, K4, 0, TDP_OP_MAX_LEVEL(0),
+		  0, 0, 0, 0, false, false, -TDP_ERR_INVAL },
+		{ "unmap flag 31", OPX_UNMAP, b, K4, 0, 1u << 31, 0, 0, 0, 0,
+		  false, false, -TDP_ERR_INVAL },
+		{ "unmap addr", OPX_UNMAP, b + 0x800, K4, 0, 0, 0, 0, 0, 0,
+		  false, false, -TDP_ERR_ALIGN },
+		{ "unmap size", OPX_UNMAP, b, 0x1800, 0, 0, 0, 0, 0, 0, false,
+		  false, -TDP_ERR_ALIGN },
+		{ "unmap size 0", OPX_UNMAP, b, 0, 0, 0, 0, 0, 0, 0, false,
+		  false, -TDP_ERR_INVAL },
+		{ "unmap top", OPX_UNMAP, top, K4, 0, 0, 0, 0, 0, 0, false,
+		  false, -TDP_ERR_RANGE },
+		{ "unmap crosses top", OPX_UNMAP, top - K4, 2 * K4, 0, 0, 0,
+		  0, 0, 0, false, false, -TDP_ERR_RANGE },
+		{ "unmap wraps", OPX_UNMAP, wrap, 2 * K4, 0, 0, 0, 0, 0, 0,
+		  false, false, -TDP_ERR_RANGE },
+
+		{ "protect NULL", OPX_PROTECT, b, K4, 0, 0, 0, 0, 0,
+		  TDP_PERM_W, true, false, -TDP_ERR_INVAL },
+		{ "protect REPLACE", OPX_PROTECT, b, K4, 0, TDP_OP_REPLACE, 0,
+		  0, 0, TDP_PERM_W, false, false, -TDP_ERR_INVAL },
+		{ "protect flag 31", OPX_PROTECT, b, K4, 0, 1u << 31, 0, 0, 0,
+		  TDP_PERM_W, false, false, -TDP_ERR_INVAL },
+		{ "protect set bit 5", OPX_PROTECT, b, K4, 0, 0, 0, 0, 1u << 5,
+		  TDP_PERM_W, false, false, -TDP_ERR_INVAL },
+		{ "protect clear bit 5", OPX_PROTECT, b, K4, 0, 0, 0, 0, 0,
+		  TDP_PERM_W | 1u << 5, false, false, -TDP_ERR_INVAL },
+		{ "protect set bit 31", OPX_PROTECT, b, K4, 0, 0, 0, 0,
+		  1u << 31, 0, false, false, -TDP_ERR_INVAL },
+		{ "protect addr", OPX_PROTECT, b + 0x800, K4, 0, 0, 0, 0, 0,
+		  TDP_PERM_W, false, false, -TDP_ERR_ALIGN },
+		{ "protect size", OPX_PROTECT, b, 0x1800, 0, 0, 0, 0, 0,
+		  TDP_PERM_W, false, false, -TDP_ERR_ALIGN },
+		{ "protect size 0", OPX_PROTECT, b, 0, 0, 0, 0, 0, 0,
+		  TDP_PERM_W, false, false, -TDP_ERR_INVAL },
+		{ "protect top", OPX_PROTECT, top, K4, 0, 0, 0, 0, 0,
+		  TDP_PERM_W, false, false, -TDP_ERR_RANGE },
+		{ "protect crosses top", OPX_PROTECT, top - K4, 2 * K4, 0, 0,
+		  0, 0, 0, TDP_PERM_W, false, false, -TDP_ERR_RANGE },
+		{ "protect wraps", OPX_PROTECT, wrap, 2 * K4, 0, 0, 0, 0, 0,
+		  TDP_PERM_W, false, false, -TDP_ERR_RANGE },
+
+		{ "young NULL", OPX_YOUNG, b, K4, 0, 0, 0, 0, 0, 0, true,
+		  false, -TDP_ERR_INVAL },
+		{ "young REPLACE", OPX_YOUNG, b, K4, 0, TDP_OP_REPLACE, 0, 0,
+		  0, 0, false, false, -TDP_ERR_INVAL },
+		{ "young addr", OPX_YOUNG, b + 0x800, K4, 0, 0, 0, 0, 0, 0,
+		  false, false, -TDP_ERR_ALIGN },
+		{ "young size", OPX_YOUNG, b, 0x1800, 0, 0, 0, 0, 0, 0, false,
+		  false, -TDP_ERR_ALIGN },
+		{ "young top", OPX_YOUNG, top, K4, 0, 0, 0, 0, 0, 0, false,
+		  false, -TDP_ERR_RANGE },
+		{ "young wraps", OPX_YOUNG, wrap, 2 * K4, 0, 0, 0, 0, 0, 0,
+		  false, false, -TDP_ERR_RANGE },
+		{ "dirty NULL", OPX_DIRTY, b, K4, 0, 0, 0, 0, 0, 0, true,
+		  false, -TDP_ERR_INVAL },
+		{ "dirty flag 31", OPX_DIRTY, b, K4, 0, 1u << 31, 0, 0, 0, 0,
+		  false, false, -TDP_ERR_INVAL },
+		{ "dirty addr", OPX_DIRTY, b + 0x800, K4, 0, 0, 0, 0, 0, 0,
+		  false, false, -TDP_ERR_ALIGN },
+		{ "dirty size", OPX_DIRTY, b, 0x1800, 0, 0, 0, 0, 0, 0, false,
+		  false, -TDP_ERR_ALIGN },
+		{ "dirty crosses top", OPX_DIRTY, top - K4, 2 * K4, 0, 0, 0, 0,
+		  0, 0, false, false, -TDP_ERR_RANGE },
+		{ "dirty wraps", OPX_DIRTY, wrap, 2 * K4, 0, 0, 0, 0, 0, 0,
+		  false, false, -TDP_ERR_RANGE },
+	};
+	uint64_t bm[4];
+	struct rep_log l;
+	const struct tdp_report r = { bm, rep_fn, &l };
+	struct snap s;
+	size_t i;
+	int ret;
+
+	/* Something to (not) change: a block with A and D set. */
+	MAP(f, b, M2, 0, RWX, ACC | DIRTY, 0);
+	snap_take(f, &s);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(bm, 0, sizeof(bm));
+		memset(&l, 0, sizeof(l));
+		ret = run_bad(f, &cases[i], &r);
+		if (ret != cases[i].exp)
+			fail_msg("%s: returned %d, expected %d", cases[i].what,
+				 ret, cases[i].exp);
+		if (memcmp(s.mem, f->mem, POOL_SIZE))
+			fail_msg("%s: pool memory changed", cases[i].what);
+		SNAP_SAME(f, &s);
+		if (l.n || bm[0])
+			fail_msg("%s: something was reported", cases[i].what);
+	}
+}
+
+/* --- 5 levels and the canonical upper half ------------------------------ */
+
+static void test_high_addresses(void **state)
+{
+	struct fix *f = *state;
+	const bool five = f->fc->levels == 5;
+	uint64_t hi, top2m, base, end;
+
+	if (f->fc->ept) {
+		hi = five ? (1ull << 56) + 3 * G1 : (1ull << 47) + 3 * G1;
+		top2m = (1ull << f->fc->ia_bits) - M2;
+	} else {
+		/* Lowest canonical upper-half address, plus 3 GiB. */
+		hi = (0 - (1ull << (f->fc->ia_bits - 1))) + 3 * G1;
+		top2m = 0 - M2;
+	}
+	MAP(f, hi, G1, 5 * G1, RWX, 0, 0);
+	EQ(tables(f), f->fc->levels - 2);
+	CHECK_MAP(f, hi + 7 * K4, 5 * G1 + 7 * K4, 2, RWX, 0);
+	MAP(f, top2m, M2, 9 * M2, RWX, 0, 0);
+	/* Another root entry: every level below the root again, to the PD. */
+	EQ(tables(f), 2 * f->fc->levels - 4);
+	CHECK_MAP(f, top2m + M2 - K4, 10 * M2 - K4, 1, RWX, 0);
+	RET(tdp_unmap(&f->pgt, hi + M2, K4, 0, NULL), 0);
+	EQ(tables(f), 2 * f->fc->levels - 2);
+	CHECK_UNMAPPED(f, hi + M2, 0);
+	CHECK_MAP(f, hi + M2 + K4, 5 * G1 + M2 + K4, 0, RWX, 0);
+	/* The top of the space is reachable as (addr, size) without wrap. */
+	base = hi - 3 * G1;
+	end = f->fc->ept ? 1ull << f->fc->ia_bits : 0;
+	RET(tdp_unmap(&f->pgt, base, end - base, 0, NULL), 0);
+	EQ(tables(f), 1);
+	if (!f->fc->ept) {
+		struct tdp_lookup r;
+
+		/* Just above the lower half: not canonical. */
+		RET(tdp_lookup(&f->pgt, 1ull << (f->fc->ia_bits - 1), &r),
+		    -TDP_ERR_FAULT);
+		EQ(r.fault, TDP_FAULT_NON_CANONICAL);
+	}
+}
+
+/* --- fault injection at every allocation point -------------------------- */
+
+struct inj_op {
+	int op;
+	uint64_t addr, size, pa;
+	uint32_t perms, flags, clear;
+};
+
+static int inj_run(struct fix *f, const struct inj_op *o)
+{
+	switch (o->op) {
+	case OPX_MAP:
+		return do_map(f, o->addr, o->size, o->pa, o->perms, 0,
+			      o->flags);
+	case OPX_UNMAP:
+		return tdp_unmap(&f->pgt, o->addr, o->size, 0, NULL);
+	default:
+		return tdp_protect(&f->pgt, o->addr, o->size, 0, o->clear, 0,
+				   NULL);
+	}
+}
+
+/*
+ * Fail the 1st, 2nd, ... allocation of @o until it succeeds. Each failure
+ * must leave memory and statistics as they were; the operation allocates
+ * exactly @need pages (counted by hand), so it succeeds at need + 1.
+ */
+static void inject_each(struct fix *f, const struct inj_op *o, uint64_t need)
+{
+	struct snap s;
+	uint64_t n, before = tables(f);
+	int ret;
+
+	for (n = 1;; n++) {
+		snap_take(f, &s);
+		RET(tdp_pool_fail_nth(f->pool, n), 0);
+		ret = inj_run(f, o);
+		if (!ret)
+			break;
+		if (ret != -TDP_ERR_NOMEM)
+			fail_msg("allocation %llu failed: got %d",
+				 (unsigned long long)n, ret);
+		snap_same_nomem_at(__LINE__, f, &s);
+		if (n > need)
+			fail_msg("failure %llu: more allocations than %llu",
+				 (unsigned long long)n,
+				 (unsigned long long)need);
+	}
+	RET(tdp_pool_fail_nth(f->pool, 0), 0);
+	EQ(n, need + 1);
+	EQ(tables(f), before + need);
+}
+
+static void test_inject_map_empty(void **state)
+{
+	struct fix *f = *state;
+	const uint64_t a = G1 - 4 * M1 - K4;
+	const struct inj_op o = { OPX_MAP, a, 8 * M1 + 2 * K4, a + 64 * G1,
+				  RWX, 0, 0 };
+
+	/* PDPT (+ PML4), 2 PDs, 2 PTs. */
+	inject_each(f, &o, (uint64_t)f->fc->levels + 1);
+	CHECK_MAP(f, a, 64 * G1 + a, 0, RWX, 0);
+	CHECK_MAP(f, G1 - 4 * M1, 64 * G1 + G1 - 4 * M1, 1, RWX, 0);
+	CHECK_MAP(f, G1, 65 * G1, 1, RWX, 0);
+	CHECK_MAP(f, G1 + 4 * M1, 65 * G1 + 4 * M1, 0, RWX, 0);
+	CHECK_UNMAPPED(f, G1 + 4 * M1 + K4, 0);
+}
+
+static void test_inject_replace_split(void **state)
+{
+	struct fix *f = *state;
+	const struct inj_op o = { OPX_MAP, 2 * G1 - K4, 2 * K4, 100 * G1 - K4,
+				  RX, TDP_OP_REPLACE, 0 };
+
+	MAP(f, G1, G1, 4 * G1, RWX, 0, 0);
+	MAP(f, 2 * G1, G1, 8 * G1, RWX, 0, 0);
+	/* A PD and a PT on each side. */
+	inject_each(f, &o, 4);
+	CHECK_MAP(f, 2 * G1 - K4, 100 * G1 - K4, 0, RX, 0);
+	CHECK_MAP(f, 2 * G1, 100 * G1, 0, RX, 0);
+	CHECK_MAP(f, 2 * G1 - 2 * K4, 5 * G1 - 2 * K4, 0, RWX, 0);
+	CHECK_MAP(f, 2 * G1 - M2, 5 * G1 - M2, 0, RWX, 0);
+	CHECK_MAP(f, 2 * G1 - 2 * M2, 5 * G1 - 2 * M2, 1, RWX, 0);
+	CHECK_MAP(f, G1, 4 * G1, 1, RWX, 0);
+	CHECK_MAP(f, 2 * G1 + K4, 8 * G1 + K4, 0, RWX, 0);
+	CHECK_MAP(f, 2 * G1 + M2, 8 * G1 + M2, 1, RWX, 0);
+}
+
+static void test_inject_unmap_split(void **state)
+{
+	struct fix *f = *state;
+	const uint64_t u = G1 + 512 * M1 + K4;
+	const struct inj_op o = { OPX_UNMAP, u, K4, 0, 0, 0, 0 };
+
+	MAP(f, G1, G1, 4 * G1, RWX, 0, 0);
+	inject_each(f, &o, 2);
+	CHECK_UNMAPPED(f, u, 0);
+	CHECK_MAP(f, u - K4, 4 * G1 + 512 * M1, 0, RWX, 0);
+	CHECK_MAP(f, u + K4, 4 * G1 + 512 * M1 + 2 * K4, 0, RWX, 0);
+	CHECK_MAP(f, G1 + 512 * M1 + M2, 4 * G1 + 512 * M1 + M2, 1, RWX, 0);
+}
+
+static void test_inject_protect_split(void **state)
+{
+	struct fix *f = *state;
+	const struct inj_op o = { OPX_PROTECT, G1 + K4, 4 * M1, 0, 0, 0,
+				  TDP_PERM_W };
+
+	MAP(f, G1, G1, 4 * G1, RWX, 0, 0);
+	/* A PD, and PTs for [1G, 1G + 2M) and [1G + 4M, 1G + 6M). */
+	inject_each(f, &o, 3);
+	CHECK_MAP(f, G1, 4 * G1, 0, RWX, 0);
+	CHECK_MAP(f, G1 + K4, 4 * G1 + K4, 0, RX, 0);
+	CHECK_MAP(f, G1 + M2, 4 * G1 + M2, 1, RX, 0);
+	CHECK_MAP(f, G1 + 4 * M1, 4 * G1 + 4 * M1, 0, RX, 0);
+	CHECK_MAP(f, G1 + 4 * M1 + K4, 4 * G1 + 4 * M1 + K4, 0, RWX, 0);
+	CHECK_MAP(f, G1 + 6 * M1, 4 * G1 + 6 * M1, 1, RWX, 0);
+}
+
+/* A test run once per format: "name/format". */
+#define FT(fn, fc)                                                            \
+	{ #fn "/" #fc, fn, fix_setup, fix_teardown, &(fc) }
+#define F4(fn) FT(fn, ept4), FT(fn, ia32e4)
+#define FALL(fn) FT(fn, ept4), FT(fn, ia32e4), FT(fn, ept5), FT(fn, ia32e5)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		FALL(test_map_1g_leaf),
+		FALL(test_map_2m_leaves),
+		FALL(test_map_mixed_sizes),
+		F4(test_map_misaligned_small_leaves),
+		F4(test_map_max_level),
+		FT(test_map_no_1g, ept4_no1g),
+		FT(test_map_no_1g, ia32e4_no1g),
+		FALL(test_map_edges),
+		F4(test_map_exist),
+		F4(test_map_exist_shared),
+		F4(test_replace_leaf),
+		FALL(test_replace_splits_blocks),
+		F4(test_replace_frees_tables),
+		F4(test_unmap_split_1g),
+		FALL(test_unmap_split_2m_then_empty),
+		FALL(test_unmap_all_only_root),
+		F4(test_unmap_pagewise),
+		F4(test_unmap_holes),
+		F4(test_protect_wp_relax),
+		FALL(test_protect_split_where_cut),
+		F4(test_protect_notsup),
+		FT(test_protect_notsup_atomic, ept4_xo),
+		FT(test_protect_notsup_atomic_shared, ept4_xo),
+		F4(test_protect_holes),
+		F4(test_young),
+		F4(test_young_partial_block),
+		F4(test_dirty),
+		FT(test_dirty, ept5),
+		F4(test_dirty_partial_block),
+		F4(test_report_stop_and_null),
+		FT(test_ad_notsup, ept4_noad),
+		F4(test_tlb_map_no_flush),
+		F4(test_tlb_unmap_1g_aligned),
+		F4(test_tlb_unmap_1g_unaligned),
+		F4(test_tlb_single_page),
+		F4(test_tlb_harvest),
+		F4(test_tlb_protect_replace),
+		F4(test_tlb_fallback),
+		FALL(test_worst_case),
+		FALL(test_reserve_covers_map),
+		FALL(test_reserve_tiny_pool),
+		F4(test_reserve_partial_release),
+		FALL(test_bad_args),
+		FALL(test_high_addresses),
+		FALL(test_inject_map_empty),
+		FALL(test_inject_replace_split),
+		FALL(test_inject_unmap_split),
+		FALL(test_inject_protect_split),
+	};
+
+	return cmocka_run_group_tests_name("map", tests, NULL, NULL);
+}
