@@ -70,6 +70,20 @@ struct tdp_format_ops {
 	int (*encode_leaf)(const struct tdp_format *fmt, int level,
 			   uint64_t pa, const struct tdp_attrs *attrs,
 			   uint64_t *raw);
+	/*
+	 * The leaf template (address bits clear) one level below the block
+	 * @raw at @level, keeping every other bit of the block: splitting
+	 * must not lose what the portable attributes do not describe.
+	 */
+	uint64_t (*split_leaf)(const struct tdp_format *fmt, int level,
+			       uint64_t raw);
+	/*
+	 * @raw with its permissions replaced by @perms (TDP_PERM_* bits),
+	 * every other bit kept; -TDP_ERR_NOTSUP if the format cannot express
+	 * @perms.
+	 */
+	int (*set_leaf_perms)(const struct tdp_format *fmt, int level,
+			      uint64_t raw, uint32_t perms, uint64_t *new_raw);
 	/* Build an entry pointing at a next-level table. */
 	uint64_t (*make_table)(const struct tdp_format *fmt, int level,
 			       uint64_t table_pa);
@@ -199,6 +213,15 @@ static inline bool tdp_leaf_pa_fits(const struct tdp_format *fmt, int level,
 
 	/* SPP leaves hold no output address: any pa (ignored) will do. */
 	return !d->leaf_addr_mask || !(pa & ~reach);
+}
+
+/* A leaf's bits without its output address (the inverse of leaf_set_pa). */
+static inline uint64_t tdp_leaf_strip_pa(const struct tdp_format *fmt,
+					 int level, uint64_t raw)
+{
+	const struct tdp_level_desc *d = &fmt->lvl[level];
+
+	return raw & ~d->leaf_addr_mask & ~(d->leaf_hi_mask << d->leaf_hi_src);
 }
 
 static inline unsigned int tdp_index(const struct tdp_format *fmt, int level,

@@ -237,13 +237,10 @@ static uint64_t leaf_set_pa(const struct tdp_format *fmt, int level,
 }
 
 /* The leaf template (no address) one level below a block, same attributes. */
-static int split_template(const struct tdp_format *fmt, int level,
-			  uint64_t block, uint64_t *tmpl)
+static uint64_t split_template(const struct tdp_format *fmt, int level,
+			       uint64_t block)
 {
-	struct tdp_attrs a;
-
-	fmt->ops->decode_leaf(fmt, level, block, &a);
-	return fmt->ops->encode_leaf(fmt, level - 1, 0, &a, tmpl);
+	return fmt->ops->split_leaf(fmt, level, block);
 }
 
 static bool volatile_leaf(const struct tdp_format *fmt, uint64_t old,
@@ -414,12 +411,10 @@ static int protect_leaf(const struct op *op, int level, uint64_t raw,
 			uint64_t *new)
 {
 	const struct tdp_format *fmt = op->fmt;
-	struct tdp_attrs a;
+	uint32_t perms = fmt->ops->entry_perms(fmt, level, raw, true);
 
-	fmt->ops->decode_leaf(fmt, level, raw, &a);
-	a.perms = (a.perms | op->set) & ~op->clear;
-	return tdp_entry_encode_leaf(fmt, level, tdp_leaf_pa(fmt, level, raw),
-				     &a, new);
+	return fmt->ops->set_leaf_perms(fmt, level, raw,
+					(perms | op->set) & ~op->clear, new);
 }
 
 /* --- the recursive engine ------------------------------------------------- */
@@ -448,9 +443,7 @@ static int descend_new(struct op *op, const struct vtab *vt, uint64_t i,
 				      child.split_pa + tdp_low_mask(
 							       fmt->lvl[level].shift)))
 			return -TDP_ERR_NOTSUP;
-		ret = split_template(fmt, level, old, &tmpl);
-		if (ret)
-			return ret;
+		tmpl = split_template(fmt, level, old);
 		child.split_tmpl = tmpl;
 	}
 	if (op->dry) {

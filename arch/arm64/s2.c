@@ -150,6 +150,51 @@ static void s2_decode_leaf(const struct tdp_format *fmt, int level,
 	a->sw = (uint32_t)TDP_FIELD_GET(S2_SW, raw);
 }
 
+/* S2AP and XN for @p, or -TDP_ERR_NOTSUP (no U/S in stage 2; without
+ * FEAT_XNX execute is not split by exception level). */
+static int s2_perm_bits(const struct tdp_format *fmt, uint32_t p,
+			uint64_t *bits)
+{
+	bool x = p & TDP_PERM_X, xu = p & TDP_PERM_XU;
+	unsigned int xn;
+
+	if ((p & TDP_PERM_U) || (!has(fmt, TDP_FEAT_S2_XNX) && x != xu))
+		return -TDP_ERR_NOTSUP;
+	if (has(fmt, TDP_FEAT_S2_XNX))
+		xn = x ? (xu ? S2_XN_EL1_EL0 : S2_XN_EL1_ONLY)
+		       : (xu ? S2_XN_EL0_ONLY : S2_XN_NONE);
+	else
+		xn = x ? S2_XN_EL1_EL0 : S2_XN_NONE;
+	*bits = (p & TDP_PERM_R ? S2AP_R : 0) | (p & TDP_PERM_W ? S2AP_W : 0) |
+		TDP_FIELD_PREP(S2_XN, xn);
+	return 0;
+}
+
+static int s2_set_leaf_perms(const struct tdp_format *fmt, int level,
+			     uint64_t raw, uint32_t perms, uint64_t *new_raw)
+{
+	uint64_t bits;
+
+	(void)level; /* the same bits at every level */
+	if (s2_perm_bits(fmt, perms, &bits))
+		return -TDP_ERR_NOTSUP;
+	*new_raw = (raw & ~(S2AP_R | S2AP_W | S2_XN)) | bits;
+	return 0;
+}
+
+static uint64_t s2_split_leaf(const struct tdp_format *fmt, int level,
+			      uint64_t raw)
+{
+	/*
+	 * The pieces of a block are not an aligned run of contiguous entries
+	 * by themselves, so the contiguous hint does not carry over.
+	 */
+	uint64_t t = tdp_leaf_strip_pa(fmt, level, raw) & ~S2_CONTIGUOUS;
+
+	/* bits[1:0] = 11 for a level-3 page, 01 for a block. */
+	return level == 1 ? t | S2_TABLE_OR_PAGE : t;
+}
+
 static int s2_encode_leaf(const struct tdp_format *fmt, int level,
 			  uint64_t pa, const struct tdp_attrs *a,
 			  uint64_t *raw)
@@ -161,18 +206,16 @@ static int s2_encode_leaf(const struct tdp_format *fmt, int level,
 	const uint32_t ok_flags = TDP_ATTR_ACCESSED | TDP_ATTR_DBM |
 				  TDP_ATTR_CONTIGUOUS | TDP_ATTR_DIRTY;
 	const struct tdp_level_desc *d = &fmt->lvl[level];
-	bool x = a->perms & TDP_PERM_X, xu = a->perms & TDP_PERM_XU;
-	unsigned int m, xn;
-	uint64_t v;
+	uint64_t v, perm_bits;
+	unsigned int m;
 
 	if (a->sw >= 16)
 		return -TDP_ERR_INVAL;
-	if ((a->flags & ~ok_flags) || a->pkey || a->subpage_write ||
-	    (a->perms & TDP_PERM_U))
+	if ((a->flags & ~ok_flags) || a->pkey || a->subpage_write)
 		return -TDP_ERR_NOTSUP;
 	if (memtype_to_memattr(fmt, a->memtype, &m))
 		return -TDP_ERR_NOTSUP;
-	if (!has(fmt, TDP_FEAT_S2_XNX) && x != xu)
+	if (s2_perm_bits(fmt, a->perms, &perm_bits))
 		return -TDP_ERR_NOTSUP;
 	/* Shareability lives in VTCR_EL2 when LPA2 takes these bits. */
 	if (has(fmt, TDP_FEAT_S2_LPA2) && a->shareability)
@@ -183,10 +226,7 @@ static int s2_encode_leaf(const struct tdp_format *fmt, int level,
 	     (((pa >> d->leaf_hi_dst) & d->leaf_hi_mask) << d->leaf_hi_src);
 	if (level == 0)
 		v |= S2_TABLE_OR_PAGE;
-	if (a->perms & TDP_PERM_R)
-		v |= S2AP_R;
-	if (a->perms & TDP_PERM_W)
-		v |= S2AP_W;
+	v |= perm_bits;
 	if (!has(fmt, TDP_FEAT_S2_LPA2)) {
 		static const uint8_t sh[4] = { 3, 0, 2, 3 };
 
@@ -198,12 +238,6 @@ static int s2_encode_leaf(const struct tdp_format *fmt, int level,
 		v |= S2_DBM;
 	if (a->flags & TDP_ATTR_CONTIGUOUS)
 		v |= S2_CONTIGUOUS;
-	if (has(fmt, TDP_FEAT_S2_XNX))
-		xn = x ? (xu ? S2_XN_EL1_EL0 : S2_XN_EL1_ONLY)
-		       : (xu ? S2_XN_EL0_ONLY : S2_XN_NONE);
-	else
-		xn = x ? S2_XN_EL1_EL0 : S2_XN_NONE;
-	v |= TDP_FIELD_PREP(S2_XN, xn);
 	v |= TDP_FIELD_PREP(S2_SW, a->sw);
 	*raw = v;
 	return 0;
@@ -245,6 +279,8 @@ static const struct tdp_format_ops s2_ops = {
 	.setup = tdp_arm64_s2_setup,
 	.decode_leaf = s2_decode_leaf,
 	.encode_leaf = s2_encode_leaf,
+	.split_leaf = s2_split_leaf,
+	.set_leaf_perms = s2_set_leaf_perms,
 	.make_table = s2_make_table,
 	.entry_perms = s2_entry_perms,
 	.explain = s2_explain,

@@ -98,6 +98,52 @@ static int ept_memtype_bits(uint8_t memtype, uint64_t *bits)
 	return 0;
 }
 
+/* Permission bits mask: XU only exists with mode-based execute control. */
+static uint64_t ept_perm_mask(const struct tdp_format *fmt)
+{
+	return EPT_XWR | (ept_has(fmt, TDP_FEAT_EPT_MBEC) ? EPT_XU : 0);
+}
+
+/* The bits for @p, or -TDP_ERR_NOTSUP for what would be a misconfiguration
+ * (write without read, execute-only without the capability) or nothing. */
+static int ept_perm_bits(const struct tdp_format *fmt, uint32_t p,
+			 uint64_t *bits)
+{
+	bool mbec = ept_has(fmt, TDP_FEAT_EPT_MBEC);
+
+	if (!(p & TDP_PERM_RWX) || ((p & TDP_PERM_W) && !(p & TDP_PERM_R)))
+		return -TDP_ERR_NOTSUP;
+	if (!(p & TDP_PERM_R) && !ept_has(fmt, TDP_FEAT_EPT_EXEC_ONLY))
+		return -TDP_ERR_NOTSUP;
+	if (!mbec && !(p & TDP_PERM_X) != !(p & TDP_PERM_XU))
+		return -TDP_ERR_NOTSUP;
+	*bits = (p & TDP_PERM_R ? EPT_R : 0) | (p & TDP_PERM_W ? EPT_W : 0) |
+		(p & TDP_PERM_X ? EPT_X : 0) |
+		(mbec && (p & TDP_PERM_XU) ? EPT_XU : 0);
+	return 0;
+}
+
+static int ept_set_leaf_perms(const struct tdp_format *fmt, int level,
+			      uint64_t raw, uint32_t perms, uint64_t *new_raw)
+{
+	uint64_t bits;
+
+	(void)level; /* the same bits at every level */
+	if (ept_perm_bits(fmt, perms, &bits))
+		return -TDP_ERR_NOTSUP;
+	*new_raw = (raw & ~ept_perm_mask(fmt)) | bits;
+	return 0;
+}
+
+static uint64_t ept_split_leaf(const struct tdp_format *fmt, int level,
+			       uint64_t raw)
+{
+	uint64_t t = tdp_leaf_strip_pa(fmt, level, raw);
+
+	/* Bit 7 means "page" above the PTE level and is ignored in a PTE. */
+	return level == 1 ? t & ~EPT_PAGE_SIZE : t;
+}
+
 static int ept_encode_leaf(const struct tdp_format *fmt, int level,
 			   uint64_t pa, const struct tdp_attrs *a,
 			   uint64_t *raw)
@@ -107,18 +153,12 @@ static int ept_encode_leaf(const struct tdp_format *fmt, int level,
 		TDP_ATTR_VERIFY_GUEST_PAGING | TDP_ATTR_PAGING_WRITE |
 		TDP_ATTR_SUPERVISOR_SHADOW_STACK | TDP_ATTR_SUPPRESS_VE |
 		TDP_ATTR_SPP;
-	bool mbec = ept_has(fmt, TDP_FEAT_EPT_MBEC);
-	uint32_t p = a->perms;
-	uint64_t v = pa, mt;
+	uint64_t v = pa, mt, perm_bits;
 	unsigned int i;
 
 	if (a->sw >= (1u << 6))
 		return -TDP_ERR_INVAL;
-	if (!(p & TDP_PERM_RWX) || ((p & TDP_PERM_W) && !(p & TDP_PERM_R)))
-		return -TDP_ERR_NOTSUP;
-	if (!(p & TDP_PERM_R) && !ept_has(fmt, TDP_FEAT_EPT_EXEC_ONLY))
-		return -TDP_ERR_NOTSUP;
-	if (!mbec && !(p & TDP_PERM_X) != !(p & TDP_PERM_XU))
+	if (ept_perm_bits(fmt, a->perms, &perm_bits))
 		return -TDP_ERR_NOTSUP;
 	if ((a->flags & ~ept_flags_ok) || a->pkey || a->subpage_write ||
 	    a->shareability)
@@ -129,15 +169,7 @@ static int ept_encode_leaf(const struct tdp_format *fmt, int level,
 	if (ept_memtype_bits(a->memtype, &mt))
 		return -TDP_ERR_NOTSUP;
 
-	v |= mt;
-	if (p & TDP_PERM_R)
-		v |= EPT_R;
-	if (p & TDP_PERM_W)
-		v |= EPT_W;
-	if (p & TDP_PERM_X)
-		v |= EPT_X;
-	if (mbec && (p & TDP_PERM_XU))
-		v |= EPT_XU;
+	v |= mt | perm_bits;
 	if (level > 0)
 		v |= EPT_PAGE_SIZE;
 	for (i = 0; i < TDP_ARRAY_SIZE(ept_flag_bits); i++)
@@ -200,6 +232,8 @@ static const struct tdp_format_ops ept_ops = {
 	.setup = tdp_x86_ept_setup,
 	.decode_leaf = ept_decode_leaf,
 	.encode_leaf = ept_encode_leaf,
+	.split_leaf = ept_split_leaf,
+	.set_leaf_perms = ept_set_leaf_perms,
 	.make_table = ept_make_table,
 	.entry_perms = ept_entry_perms,
 	.explain = ept_explain,

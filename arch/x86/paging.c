@@ -104,6 +104,47 @@ static int pat_index(const struct tdp_attrs *a, unsigned int *idx)
 	return -TDP_ERR_NOTSUP;
 }
 
+/* R/W, U/S and XD for @p, or -TDP_ERR_NOTSUP: a present entry is always
+ * readable, execute is not split by mode, and XD needs EFER.NXE. */
+static int paging_perm_bits(const struct tdp_format *fmt, uint32_t p,
+			    uint64_t *bits)
+{
+	if (!(p & TDP_PERM_R) || !(p & TDP_PERM_X) != !(p & TDP_PERM_XU))
+		return -TDP_ERR_NOTSUP;
+	if (!(p & TDP_PERM_X) && !nx_enabled(fmt))
+		return -TDP_ERR_NOTSUP;
+	*bits = (p & TDP_PERM_W ? X86_RW : 0) | (p & TDP_PERM_U ? X86_US : 0) |
+		(p & TDP_PERM_X ? 0 : X86_XD);
+	return 0;
+}
+
+static int paging_set_leaf_perms(const struct tdp_format *fmt, int level,
+				 uint64_t raw, uint32_t perms,
+				 uint64_t *new_raw)
+{
+	uint64_t bits;
+
+	(void)level; /* the same bits at every level */
+	if (paging_perm_bits(fmt, perms, &bits))
+		return -TDP_ERR_NOTSUP;
+	*new_raw = (raw & ~(X86_RW | X86_US | X86_XD)) | bits;
+	return 0;
+}
+
+static uint64_t paging_split_leaf(const struct tdp_format *fmt, int level,
+				  uint64_t raw)
+{
+	uint64_t t = tdp_leaf_strip_pa(fmt, level, raw);
+
+	if (level > 1)
+		return t;
+	/* Into 4 KiB PTEs: bit 7 becomes PAT, which sat at bit 12. */
+	t &= ~X86_PS;
+	if (t & X86_LARGE_PAT)
+		t = (t & ~X86_LARGE_PAT) | X86_PTE_PAT;
+	return t;
+}
+
 static int paging_encode_leaf(const struct tdp_format *fmt, int level,
 			      uint64_t pa, const struct tdp_attrs *a,
 			      uint64_t *raw)
@@ -112,17 +153,13 @@ static int paging_encode_leaf(const struct tdp_format *fmt, int level,
 				  TDP_ATTR_GLOBAL | TDP_ATTR_PAT_INDEX;
 	const struct tdp_level_desc *d = &fmt->lvl[level];
 	unsigned int sw_bits = is_ia32e(fmt) ? 10 : 3;
-	uint32_t p = a->perms;
-	uint64_t v = X86_P;
+	uint64_t v = X86_P, perm_bits;
 	unsigned int idx;
 	int ret;
 
 	if (a->sw >= (1u << sw_bits) || a->pkey > 15)
 		return -TDP_ERR_INVAL;
-	/* A present entry is always readable; execute is not split by mode. */
-	if (!(p & TDP_PERM_R) || !(p & TDP_PERM_X) != !(p & TDP_PERM_XU))
-		return -TDP_ERR_NOTSUP;
-	if (!(p & TDP_PERM_X) && !nx_enabled(fmt))
+	if (paging_perm_bits(fmt, a->perms, &perm_bits))
 		return -TDP_ERR_NOTSUP;
 	if ((a->flags & ~ok_flags) || a->subpage_write || a->shareability ||
 	    (a->pkey && !is_ia32e(fmt)))
@@ -133,10 +170,7 @@ static int paging_encode_leaf(const struct tdp_format *fmt, int level,
 
 	v |= (pa & d->leaf_addr_mask) |
 	     (((pa >> d->leaf_hi_dst) & d->leaf_hi_mask) << d->leaf_hi_src);
-	if (p & TDP_PERM_W)
-		v |= X86_RW;
-	if (p & TDP_PERM_U)
-		v |= X86_US;
+	v |= perm_bits;
 	if (idx & 1)
 		v |= X86_PWT;
 	if (idx & 2)
@@ -151,8 +185,6 @@ static int paging_encode_leaf(const struct tdp_format *fmt, int level,
 		v |= X86_PS;
 	if (a->flags & TDP_ATTR_GLOBAL)
 		v |= X86_G;
-	if (!(p & TDP_PERM_X))
-		v |= X86_XD;
 	v |= TDP_FIELD_PREP(X86_PKEY, a->pkey);
 	v |= tdp_x86_sw_put(a->sw, X86_SW_LOW, sw_high(fmt));
 	*raw = v;
@@ -225,6 +257,8 @@ static const struct tdp_format_ops paging_ops = {
 	.setup = tdp_x86_paging_setup,
 	.decode_leaf = paging_decode_leaf,
 	.encode_leaf = paging_encode_leaf,
+	.split_leaf = paging_split_leaf,
+	.set_leaf_perms = paging_set_leaf_perms,
 	.make_table = paging_make_table,
 	.entry_perms = paging_entry_perms,
 	.explain = paging_explain,

@@ -109,8 +109,10 @@ int tdp_role_guest_entries(struct tdp_role role, uint64_t gfn,
 	unsigned int quadrant = role_get(role, TDP_ROLE_QUADRANT);
 	bool gpte4 = role_get(role, TDP_ROLE_GPTE4);
 
+	/* A guest page table has two halves, a guest directory four quarters. */
 	if (!span || level < 1 || level > 5 || (gpte4 && level > 2) ||
-	    (!gpte4 && quadrant) || (role.word & ~ROLE_KNOWN))
+	    (gpte4 && level == 1 && quadrant > 1) || (!gpte4 && quadrant) ||
+	    (role.word & ~ROLE_KNOWN))
 		return -TDP_ERR_INVAL;
 	if (role_get(role, TDP_ROLE_DIRECT))
 		return -TDP_ERR_NOENT;

@@ -111,6 +111,25 @@ static int spp_encode_leaf(const struct tdp_format *fmt, int level,
 	return 0;
 }
 
+static int spp_set_leaf_perms(const struct tdp_format *fmt, int level,
+			      uint64_t raw, uint32_t perms, uint64_t *new_raw)
+{
+	(void)fmt; /* SPPT leaves hold sub-page bitmaps, not permissions */
+	(void)level;
+	(void)raw;
+	(void)perms;
+	(void)new_raw;
+	return -TDP_ERR_NOTSUP;
+}
+
+static uint64_t spp_split_leaf(const struct tdp_format *fmt, int level,
+			       uint64_t raw)
+{
+	(void)fmt; /* never called: SPPT leaves exist only at level 0 */
+	(void)level;
+	return raw;
+}
+
 static uint64_t spp_make_table(const struct tdp_format *fmt, int level,
 			       uint64_t table_pa)
 {
@@ -142,6 +161,8 @@ static const struct tdp_format_ops spp_ops = {
 	.setup = tdp_x86_spp_setup,
 	.decode_leaf = spp_decode_leaf,
 	.encode_leaf = spp_encode_leaf,
+	.split_leaf = spp_split_leaf,
+	.set_leaf_perms = spp_set_leaf_perms,
 	.make_table = spp_make_table,
 	.entry_perms = spp_entry_perms,
 	.explain = spp_explain,
@@ -284,7 +305,11 @@ int tdp_spp_protect(struct tdp_pgt *ept, struct tdp_pgt *sppt, uint64_t gpa,
 	ret = ept_frame(ept, gpa, &r);
 	if (ret)
 		return ret;
-	had_entry = !tdp_spp_get(sppt, gpa, &old_bitmap);
+	ret = tdp_spp_get(sppt, gpa, &old_bitmap);
+	/* A misconfigured entry could not be restored: leave it alone. */
+	if (ret == -TDP_ERR_BADTABLE)
+		return ret;
+	had_entry = !ret;
 	/* SPPT first: once the EPT leaf says "SPP", the entry must be there. */
 	ret = tdp_spp_set(sppt, gpa, 4096, bitmap, NULL);
 	if (ret)
