@@ -272,6 +272,12 @@ static uint32_t s2_check_access(const struct tdp_format *fmt, uint32_t perms,
 	/* Without hardware AF updates, any access to an AF = 0 page faults. */
 	if (!(attrs->flags & TDP_ATTR_ACCESSED) && !has(fmt, TDP_FEAT_S2_HA))
 		return TDP_FAULT_ACCESS_FLAG;
+	/*
+	 * With hardware dirty state (HD), a write to a DBM page that is not
+	 * writable yet makes the hardware set S2AP[1]: no permission fault.
+	 */
+	if ((attrs->flags & TDP_ATTR_DBM) && has(fmt, TDP_FEAT_S2_HD))
+		perms |= TDP_PERM_W;
 	return tdp_rwx_fault(perms, access, exec);
 }
 
