@@ -300,7 +300,10 @@ static int set_live_entry(struct op *op, void *p, int level, uint64_t ia,
 	bool was_valid = kind != TDP_ENTRY_INVALID;
 
 	if (was_valid && fmt->needs_bbm &&
-	    tdp_entry_present(&fmt->lvl[level], new)) {
+	    tdp_entry_present(&fmt->lvl[level], new) &&
+	    !(kind == TDP_ENTRY_LEAF &&
+	      tdp_classify(fmt, level, new) == TDP_ENTRY_LEAF &&
+	      !((old ^ new) & ~fmt->bbm_exempt))) {
 		/*
 		 * Break-before-make: the architecture forbids two valid
 		 * translations for one address at once, so invalidate, flush

@@ -369,8 +369,14 @@ int tdp_arm64_s2_setup(struct tdp_format *fmt)
 	fmt->root_align = fmt->root_size;
 	fmt->rsvd_fault = TDP_FAULT_ADDRESS_SIZE;
 	fmt->leaf_level_fault = TDP_FAULT_NOT_PRESENT;
-	/* Replacing a valid descriptor needs break-before-make. */
+	/*
+	 * Replacing a valid descriptor needs break-before-make, except when
+	 * only permissions, the access flag, DBM or software bits of a leaf
+	 * change, which the architecture allows in place (then the usual
+	 * batched invalidation follows).
+	 */
 	fmt->needs_bbm = 1;
+	fmt->bbm_exempt = S2AP_R | S2AP_W | S2_XN | S2_AF | S2_DBM | S2_SW;
 	fmt->accessed_mask = S2_AF;
 	if (has(fmt, TDP_FEAT_S2_HD)) {
 		fmt->dirty_mask = S2AP_W;

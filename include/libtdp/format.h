@@ -251,6 +251,7 @@ struct tdp_format {
 	uint32_t rsvd_fault;
 	uint32_t leaf_level_fault;
 	uint32_t needs_bbm;
+	uint64_t bbm_exempt;
 	uint64_t accessed_mask;
 	uint64_t dirty_mask;
 	uint64_t dirty_requires;

@@ -29,8 +29,11 @@
  * only then frees table pages it unlinked (hardware may cache them until
  * the flush). Installing an entry where none was valid needs no
  * invalidation. Formats that require break-before-make (arm64) first write
- * an invalid entry, call flush_addr for that entry, and only then write the
- * new value; x86 formats replace entries in place. Clearing accessed flags
+ * an invalid entry, call flush_addr for that entry (flush_range over its
+ * span for a table entry), and only then write the new value -- except when
+ * only a leaf's permissions, access flag, DBM or software bits change,
+ * which the architecture allows in place; x86 formats replace entries in
+ * place. Clearing accessed flags
  * never invalidates (aging is approximate, as on real hypervisors);
  * clearing dirty flags does, so the CPU sets them again on the next write.
  *
