@@ -53,6 +53,9 @@ struct op {
 		int level;
 	} freed[FREED_BATCH];
 	unsigned int n_freed;
+	uint32_t memo_valid; /* protect: levels with a memoised leaf */
+	uint64_t memo_key[TDP_MAX_LEVELS];
+	uint64_t memo_val[TDP_MAX_LEVELS];
 };
 
 /* A table being operated on: real memory, or computed entries. */
@@ -410,14 +413,31 @@ static bool only_inside(const struct op *op, const uint8_t *mem, int level,
 	return true;
 }
 
-static int protect_leaf(const struct op *op, int level, uint64_t raw,
+static int protect_leaf(struct op *op, int level, uint64_t raw,
 			uint64_t *new)
 {
 	const struct tdp_format *fmt = op->fmt;
-	uint32_t perms = fmt->ops->entry_perms(fmt, level, raw, true);
+	const struct tdp_level_desc *d = &fmt->lvl[level];
+	uint64_t addr = d->leaf_addr_mask | (d->leaf_hi_mask << d->leaf_hi_src);
+	uint32_t perms;
+	int ret;
 
-	return fmt->ops->set_leaf_perms(fmt, level, raw,
-					(perms | op->set) & ~op->clear, new);
+	/* Leaves of a range mostly share their attributes: reuse the last
+	 * result when only the address differs. */
+	if ((op->memo_valid & (1u << level)) &&
+	    (raw & ~addr) == op->memo_key[level]) {
+		*new = op->memo_val[level] | (raw & addr);
+		return 0;
+	}
+	perms = fmt->ops->entry_perms(fmt, level, raw, true);
+	ret = fmt->ops->set_leaf_perms(fmt, level, raw,
+				       (perms | op->set) & ~op->clear, new);
+	if (!ret) {
+		op->memo_valid |= 1u << level;
+		op->memo_key[level] = raw & ~addr;
+		op->memo_val[level] = *new & ~addr;
+	}
+	return ret;
 }
 
 /* --- the recursive engine ------------------------------------------------- */
@@ -635,10 +655,33 @@ static int op_table(struct op *op, const struct vtab *vt, int level,
 	uint64_t first = 0, last = tdp_low_mask(d->index_bits), i;
 	int ret;
 
+	/*
+	 * A new, empty page-level table needs no pages and cannot fail,
+	 * unless a map's leaves cannot sit at level 0 (an output address
+	 * beyond what a page entry holds): then its entries report that.
+	 */
+	if (op->dry && !vt->mem && !vt->split_tmpl && level == 0 &&
+	    (op->kind != OP_MAP || (op->leaf_ok & 1u)))
+		return 0;
 	if (op->first > ia_base)
 		first = (op->first - ia_base) >> d->shift;
 	if ((op->last - ia_base) >> d->shift < last)
 		last = (op->last - ia_base) >> d->shift;
+	/*
+	 * Leaves into a private page-level table (new, or a split block's
+	 * pieces, which a map may only replace): nobody else can see it, so
+	 * a plain store loop does, as fast as memory allows.
+	 */
+	if (op->kind == OP_MAP && !op->dry && !live && vt->mem && level == 0 &&
+	    (op->leaf_ok & 1u)) {
+		uint64_t tmpl = op->leaf_tmpl[0], out = ia_base + op->delta;
+
+		for (i = first; i <= last; i++)
+			tdp_entry_store(op->fmt, vt->mem + i * op->fmt->entry_size,
+					leaf_set_pa(op->fmt, 0, tmpl,
+						    out + (i << d->shift)));
+		return 0;
+	}
 	for (i = first; i <= last; i++) {
 		ret = op_entry(op, vt, i, level, ia_base + (i << d->shift),
 			       live);
@@ -719,15 +762,60 @@ static int op_init(struct op *op, struct tdp_pgt *pgt, int kind,
 	page = 1ull << fmt->lvl[0].shift;
 	if ((addr | size) & (page - 1))
 		return -TDP_ERR_ALIGN;
-	*op = (struct op){
-		.pgt = pgt,
-		.fmt = fmt,
-		.kind = kind,
-		.replace = flags & TDP_OP_REPLACE,
-		.shared = flags & TDP_OP_SHARED,
-		.res = res,
-	};
+	/* Field by field: freed[] (1 KiB) needs no zeroing. */
+	op->pgt = pgt;
+	op->fmt = fmt;
+	op->kind = kind;
+	op->replace = flags & TDP_OP_REPLACE;
+	op->shared = flags & TDP_OP_SHARED;
+	op->dry = false;
+	op->delta = 0;
+	op->leaf_ok = 0;
+	op->set = op->clear = 0;
+	op->need = 0;
+	op->stack_head = op->stack_count = 0;
+	op->res = res;
+	op->tlb = (struct tdp_tlb_batch){ 0 };
+	op->n_freed = 0;
+	op->memo_valid = 0;
 	return tdp_range_to_ia(fmt, addr, size, &op->first, &op->last);
+}
+
+/*
+ * The fault pattern: one smallest page where every table exists and the
+ * entry is invalid. One descent, one store, no TLB work; anything else
+ * (a missing table, an existing entry, an error) takes the general path,
+ * which reports it.
+ */
+static bool map_one_fast(struct tdp_pgt *pgt, uint64_t addr, uint64_t pa,
+			 const struct tdp_attrs *attrs)
+{
+	const struct tdp_format *fmt = &pgt->fmt;
+	uint8_t *table = pgt->root;
+	uint64_t ia, child_pa, raw, new;
+	void *p;
+	int level;
+
+	if (!tdp_addr_to_ia(fmt, addr, &ia) ||
+	    ((addr | pa) & tdp_low_mask(fmt->lvl[0].shift)) ||
+	    (pa >> fmt->pa_bits) ||
+	    !tdp_leaf_pa_fits(fmt, 0, pa))
+		return false;
+	for (level = tdp_root_level(fmt); level > 0; level--) {
+		p = table + tdp_index(fmt, level, ia) * fmt->entry_size;
+		raw = tdp_entry_load(fmt, p);
+		if (tdp_classify(fmt, level, raw) != TDP_ENTRY_TABLE)
+			return false;
+		table = tdp_child_table(pgt, level, raw, &child_pa);
+		if (!table)
+			return false;
+	}
+	p = table + tdp_index(fmt, 0, ia) * fmt->entry_size;
+	if (tdp_classify(fmt, 0, tdp_entry_load(fmt, p)) != TDP_ENTRY_INVALID ||
+	    tdp_entry_encode_leaf(fmt, 0, pa, attrs, &new))
+		return false;
+	tdp_entry_store(fmt, p, new);
+	return true;
 }
 
 int tdp_map(struct tdp_pgt *pgt, uint64_t addr, uint64_t size, uint64_t pa,
@@ -740,6 +828,10 @@ int tdp_map(struct tdp_pgt *pgt, uint64_t addr, uint64_t size, uint64_t pa,
 
 	if (!attrs)
 		return -TDP_ERR_INVAL;
+	if (pgt && pgt->root && !(flags & ~(0xfu << 8)) &&
+	    size == 1ull << pgt->fmt.lvl[0].shift &&
+	    map_one_fast(pgt, addr, pa, attrs))
+		return 0;
 	ret = op_init(&op, pgt, OP_MAP, addr, size, flags, res);
 	if (ret)
 		return ret;

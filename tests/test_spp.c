@@ -610,7 +610,7 @@ static void test_sppt_misconfig(void **state)
 	struct fix *f = *state;
 	const uint64_t g = 0x3456789a000ull;
 	struct tdp_pool_stats st0;
-	uint64_t where, good;
+	uint64_t where = 0, good;
 	int l, b;
 
 	assert_int_equal(tdp_spp_set(&f->sppt, g, K4, 0x1234u, NULL), 0);
@@ -658,7 +658,7 @@ static void test_sppt_pa_width(void **state)
 					       .pa_bits = 40 };
 	struct tdp_pgt s40;
 	struct tdp_lookup r;
-	uint64_t where, good;
+	uint64_t where = 0, good;
 	int b;
 
 	assert_int_equal(tdp_spp_set(&f->sppt, 0x5000, K4, 1, NULL), 0);
@@ -1071,7 +1071,7 @@ static void test_protect_rollback_malformed_leaf(void **state)
 	const uint64_t g = G1 + 0x7000;
 	static struct entry_list l[2];
 	struct tdp_pool_stats ss0, ss1;
-	uint64_t where;
+	uint64_t where = 0;
 	uint8_t root[4096];
 	int ret;
 

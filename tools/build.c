@@ -284,7 +284,7 @@ static int map_key(const struct build *b, char *word, struct map_req *m)
 	char *val = strchr(word, '=');
 	uint64_t n = 0;
 	size_t k;
-	bool v;
+	bool v = false;
 	long l;
 	int ret;
 

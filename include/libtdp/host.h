@@ -73,7 +73,12 @@ TDP_API int tdp_host_mm_reserve(struct tdp_host_mm *hm, uint64_t bytes);
  * @brief The memory-backend handle to pass to table functions.
  * @param hm The backend.
  * @return The handle; its ops pointer is NULL if @p hm is NULL.
- * @note The ops are not thread-safe: serialise allocations on one backend.
+ * @note Allocations and frees must be serialised on one backend.
+ *       phys_to_virt (every lookup) may run on any number of threads at
+ *       once, also during allocations that fit the arenas already there;
+ *       an allocation that adds an arena must not run concurrently with
+ *       lookups, so reserve with tdp_host_mm_reserve() first when tables
+ *       are shared.
  */
 TDP_API struct tdp_mm tdp_host_mm_get(struct tdp_host_mm *hm);
 

@@ -26,7 +26,12 @@ struct tdp_host_mm {
 	struct arena *arenas;
 	size_t n_arenas;
 	size_t cap_arenas;
-	size_t last; /* arena of the last successful allocation or lookup */
+	/*
+	 * Arena of the last successful allocation or lookup: only a hint,
+	 * read and written with relaxed atomics because concurrent lookups
+	 * (which the API allows) all update it.
+	 */
+	size_t last;
 	uint64_t fail_countdown;
 	uint64_t failed_allocs;
 	uint64_t bytes_in_use;
@@ -90,12 +95,14 @@ static struct arena *find_arena(struct tdp_host_mm *hm, const void *va,
 	uint64_t v = (uint64_t)(uintptr_t)va;
 	size_t i;
 
-	if (hm->last < hm->n_arenas &&
-	    tdp_pool_phys_to_virt(&hm->arenas[hm->last].pool, v, size))
-		return &hm->arenas[hm->last];
+	size_t last = __atomic_load_n(&hm->last, __ATOMIC_RELAXED);
+
+	if (last < hm->n_arenas &&
+	    tdp_pool_phys_to_virt(&hm->arenas[last].pool, v, size))
+		return &hm->arenas[last];
 	for (i = 0; i < hm->n_arenas; i++) {
 		if (tdp_pool_phys_to_virt(&hm->arenas[i].pool, v, size)) {
-			hm->last = i;
+			__atomic_store_n(&hm->last, i, __ATOMIC_RELAXED);
 			return &hm->arenas[i];
 		}
 	}
@@ -110,7 +117,7 @@ static bool arena_alloc(struct tdp_host_mm *hm, size_t idx, uint64_t size,
 
 	if (mm.ops->alloc_table(mm.ctx, size, align, &va))
 		return false;
-	hm->last = idx;
+	__atomic_store_n(&hm->last, idx, __ATOMIC_RELAXED);
 	*pa = hm_va_to_pa(hm, (void *)(uintptr_t)va);
 	hm->bytes_in_use += size;
 	if (hm->bytes_in_use > hm->high_water)
@@ -121,7 +128,7 @@ static bool arena_alloc(struct tdp_host_mm *hm, size_t idx, uint64_t size,
 static int hm_alloc(void *ctx, uint64_t size, uint64_t align, uint64_t *pa)
 {
 	struct tdp_host_mm *hm = ctx;
-	size_t i;
+	size_t i, last;
 
 	if (!tdp_is_pow2(size) || size < TDP_MIN_TABLE_BYTES ||
 	    !tdp_is_pow2(align) || align < TDP_MIN_TABLE_BYTES)
@@ -133,11 +140,11 @@ static int hm_alloc(void *ctx, uint64_t size, uint64_t align, uint64_t *pa)
 		return -TDP_ERR_NOMEM;
 	}
 	/* The arena that served last, then the others, then a new one. */
-	if (hm->last < hm->n_arenas &&
-	    arena_alloc(hm, hm->last, size, align, pa))
+	last = __atomic_load_n(&hm->last, __ATOMIC_RELAXED);
+	if (last < hm->n_arenas && arena_alloc(hm, last, size, align, pa))
 		return 0;
 	for (i = 0; i < hm->n_arenas; i++)
-		if (i != hm->last && arena_alloc(hm, i, size, align, pa))
+		if (i != last && arena_alloc(hm, i, size, align, pa))
 			return 0;
 	if (!add_arena(hm) &&
 	    arena_alloc(hm, hm->n_arenas - 1, size, align, pa))
@@ -151,6 +158,17 @@ static void *hm_p2v(void *ctx, uint64_t pa, uint64_t size)
 	struct tdp_host_mm *hm = ctx;
 	void *va = hm_pa_to_va(hm, pa);
 
+	size_t last = __atomic_load_n(&hm->last, __ATOMIC_RELAXED);
+
+	/* Most lookups hit the arena of the previous one: check it inline. */
+	if (va && last < hm->n_arenas) {
+		const struct arena *a = &hm->arenas[last];
+		uintptr_t v = (uintptr_t)va, m = (uintptr_t)a->mem;
+		uint64_t n = size ? size : 1, bytes = hm->cfg.arena_bytes;
+
+		if (v >= m && v - m < bytes && n <= bytes - (v - m))
+			return va;
+	}
 	if (!va || !find_arena(hm, va, size ? size : 1))
 		return NULL;
 	return va;
