@@ -42,18 +42,15 @@ static int report_range(const struct harvest *h, uint64_t lo, uint64_t hi)
 	return 0;
 }
 
-static int harvest_leaf(const struct tdp_visit *v, void *arg)
+static int harvest_leaf(struct harvest *h, void *entry, uint64_t old,
+			int level, uint64_t ia)
 {
-	struct harvest *h = arg;
 	const struct tdp_format *fmt = &h->pgt->fmt;
-	uint64_t ia = 0, lo, hi, span = v->size;
+	uint64_t span = 1ull << fmt->lvl[level].shift, lo, hi;
 
-	if (v->kind != TDP_ENTRY_LEAF || !(v->old & h->mask))
-		return 0;
 	/* arm64 DBM: only a DBM leaf's write permission means "dirty". */
-	if (h->dirty && (v->old & fmt->dirty_requires) != fmt->dirty_requires)
+	if (h->dirty && (old & fmt->dirty_requires) != fmt->dirty_requires)
 		return 0;
-	tdp_addr_to_ia(fmt, v->addr, &ia);
 	lo = ia > h->first ? ia : h->first;
 	hi = ia + span - 1 < h->last ? ia + span - 1 : h->last;
 	/*
@@ -61,12 +58,61 @@ static int harvest_leaf(const struct tdp_visit *v, void *arg)
 	 * would lose the dirty state of the pages outside the range.
 	 */
 	if (!h->dirty || (lo == ia && hi == ia + span - 1)) {
-		if (!(clear_bits(fmt, v->entry, h->mask) & h->mask))
+		if (!(clear_bits(fmt, entry, h->mask) & h->mask))
 			return 0; /* someone else harvested it first */
 		if (h->dirty)
-			tdp_tlb_note(&h->tlb, ia, v->level, span, false);
+			tdp_tlb_note(&h->tlb, ia, level, span, false);
 	}
 	return report_range(h, lo, hi);
+}
+
+/*
+ * A direct scan rather than tdp_walk(): harvesting touches every leaf of
+ * large ranges on every dirty-log pass, and most leaves need only a load
+ * and a mask test.
+ */
+static int harvest_table(struct harvest *h, uint8_t *table, int level,
+			 uint64_t ia_base)
+{
+	const struct tdp_format *fmt = &h->pgt->fmt;
+	const struct tdp_level_desc *d = &fmt->lvl[level];
+	uint64_t first = 0, last = tdp_low_mask(d->index_bits), i, child_pa;
+	unsigned int es = fmt->entry_size;
+	int ret;
+
+	if (h->first > ia_base)
+		first = (h->first - ia_base) >> d->shift;
+	if ((h->last - ia_base) >> d->shift < last)
+		last = (h->last - ia_base) >> d->shift;
+	for (i = first; i <= last; i++) {
+		uint64_t raw = tdp_entry_load(fmt, table + i * es);
+		uint64_t ia = ia_base + (i << d->shift);
+		uint8_t *child;
+
+		/* Most page-table entries: a leaf whose flag is clear. */
+		if (level == 0 && !(raw & h->mask))
+			continue;
+		switch (tdp_classify(fmt, level, raw)) {
+		case TDP_ENTRY_LEAF:
+			if (!(raw & h->mask))
+				break;
+			ret = harvest_leaf(h, table + i * es, raw, level, ia);
+			if (ret)
+				return ret;
+			break;
+		case TDP_ENTRY_TABLE:
+			child = tdp_child_table(h->pgt, level, raw, &child_pa);
+			if (!child)
+				break;
+			ret = harvest_table(h, child, level - 1, ia);
+			if (ret)
+				return ret;
+			break;
+		default:
+			break;
+		}
+	}
+	return 0;
 }
 
 static int harvest(struct tdp_pgt *pgt, uint64_t addr, uint64_t size,
@@ -87,8 +133,7 @@ static int harvest(struct tdp_pgt *pgt, uint64_t addr, uint64_t size,
 	h.mask = dirty ? pgt->fmt.dirty_mask : pgt->fmt.accessed_mask;
 	if (!h.mask)
 		return -TDP_ERR_NOTSUP;
-	ret = tdp_walk_ia(pgt, h.first, h.last, TDP_WALK_LEAF, harvest_leaf,
-			  &h);
+	ret = harvest_table(&h, pgt->root, tdp_root_level(&pgt->fmt), 0);
 	/* Cleared dirty flags must reach the TLB, or writes stay unlogged. */
 	tdp_tlb_flush(pgt, &h.tlb);
 	return ret;
