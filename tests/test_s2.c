@@ -3170,12 +3170,27 @@ static void test_random_model(void **state)
 		  { .format = S16, .ia_bits = 40, .pa_bits = 48 }, 2 },
 		{ "random s2-64k ia42",
 		  { .format = S64, .ia_bits = 42, .pa_bits = 48 }, 2 },
+		{ "random s2-4k ia32",
+		  { .format = S4, .ia_bits = 32, .pa_bits = 40 }, 2 },
+		{ "random s2-4k ia48",
+		  { .format = S4, .ia_bits = 48, .pa_bits = 48 }, 0 },
+		{ "random s2-16k ia48",
+		  { .format = S16, .ia_bits = 48, .pa_bits = 48 }, 1 },
+		{ "random s2-64k ia48",
+		  { .format = S64, .ia_bits = 48, .pa_bits = 48 }, 1 },
 	};
-	/* Windows cross a root-page boundary where the root has several. */
+	/*
+	 * Windows cross a root-page boundary where the root has several
+	 * (4K ia40: 2 pages of 512 GiB; 16K ia40: 16 of 64 GiB; 4K ia32: 4 of
+	 * 1 GiB; 16K ia48: 2 of 128 TiB), or a top-level entry boundary.
+	 */
 	static const uint64_t base[] = {
 		(1ull << 39) - GIB, (1ull << 36) - GIB, 4 * GIB,
+		GIB / 2, (1ull << 39) - GIB, (1ull << 47) - GIB, 4 * GIB,
 	};
-	static const uint64_t window[] = { 2 * GIB, 2 * GIB, 4 * GIB };
+	static const uint64_t window[] = {
+		2 * GIB, 2 * GIB, 4 * GIB, GIB, 2 * GIB, 2 * GIB, 4 * GIB,
+	};
 	const char *env = getenv("TDP_SEED");
 	uint64_t seed;
 	unsigned int i;
