@@ -2,8 +2,8 @@
 /*
  * The libtdp tour. One small VM memory map -- RAM, a read-only ROM and an
  * MMIO hole -- is built as an Intel EPT and as arm64 stage-2 tables with
- * the 4 KiB and 64 KiB granules, all in a simulated pool of "physical"
- * memory. For each: the table tree with page counts per level, a few
+ * the 4 KiB, 16 KiB and 64 KiB granules, all in a simulated pool of
+ * "physical" memory. For each: the table tree with page counts per level, a few
  * translations, a round of dirty logging (write-protect, guest writes,
  * harvest), and teardown back to the root page. An x86 IA-32e guest page
  * table then shows one lookup with every level's entry.
@@ -251,7 +251,7 @@ static void vm_tour(struct tdp_pool *pool, const char *title,
 		dirty[i] = 0;
 
 	check(tdp_unmap(&pgt, 0, 1ull << pgt.fmt.ia_bits, 0, NULL), "unmap");
-	printf("  unmapped everything: %" PRIu64 " table page(s) left (the root)\n\n",
+	printf("  unmapped everything: %" PRIu64 " table page(s) left (the root)\n",
 	       tables_in_use(pool));
 	tdp_pgt_destroy(&pgt);
 }
@@ -289,6 +289,9 @@ int main(void)
 	const struct tdp_format_config s2_4k = {
 		.format = TDP_FMT_S2_4K, .ia_bits = 40,
 		.features = TDP_FEAT_S2_HA | TDP_FEAT_S2_HD };
+	const struct tdp_format_config s2_16k = {
+		.format = TDP_FMT_S2_16K, .ia_bits = 40,
+		.features = TDP_FEAT_S2_HA | TDP_FEAT_S2_HD };
 	const struct tdp_format_config s2_64k = {
 		.format = TDP_FMT_S2_64K, .ia_bits = 40,
 		.features = TDP_FEAT_S2_HA | TDP_FEAT_S2_HD };
@@ -300,6 +303,7 @@ int main(void)
 	check(tdp_pool_create(16 * MiB, GiB, &pool), "pool");
 	vm_tour(pool, "Intel EPT 4-level", &ept);
 	vm_tour(pool, "arm64 stage 2, 4K granule, 40-bit IPA", &s2_4k);
+	vm_tour(pool, "arm64 stage 2, 16K granule, 40-bit IPA", &s2_16k);
 	vm_tour(pool, "arm64 stage 2, 64K granule, 40-bit IPA", &s2_64k);
 	ia32e_tour(pool);
 	tdp_pool_destroy(pool);
