@@ -3,9 +3,9 @@
  * The libtdp tour. One small VM memory map -- RAM, a read-only ROM and an
  * MMIO hole -- is built as an Intel EPT and as arm64 stage-2 tables with
  * the 4 KiB, 16 KiB and 64 KiB granules, all in a simulated pool of
- * "physical" memory. For each: the table tree with page counts per level, a few
- * translations, a round of dirty logging (write-protect, guest writes,
- * harvest), and teardown back to the root page. An x86 IA-32e guest page
+ * "physical" memory. For each: the table tree with page counts per level,
+ * a few translations, a round of dirty logging (write-protect, guest
+ * writes, harvest), and teardown back to the root page. An x86 IA-32e guest page
  * table then shows one lookup with every level's entry.
  */
 #include <inttypes.h>
