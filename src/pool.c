@@ -66,7 +66,8 @@ int tdp_pool_init(struct tdp_pool *pool, void *mem, uint64_t size,
 	return 0;
 }
 
-/* First unit index >= from whose physical address is aligned to @align_u units. */
+/* The first unit index >= @from whose physical address is aligned to
+ * @align_u units. */
 static uint64_t align_unit(const struct tdp_pool *pool, uint64_t from,
 			   uint64_t align_u)
 {

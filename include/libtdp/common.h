@@ -61,7 +61,9 @@ enum tdp_error {
 	 * width, outside the memory backend, or addr + size wraps around.
 	 */
 	TDP_ERR_RANGE = 3,
-	/** Unknown format, or a configuration the architecture does not allow. */
+	/**
+	 * Unknown format, or a configuration the architecture does not allow.
+	 */
 	TDP_ERR_FORMAT = 4,
 	/** A table page could not be allocated. */
 	TDP_ERR_NOMEM = 5,
@@ -78,9 +80,15 @@ enum tdp_error {
 	TDP_ERR_BADTABLE = 9,
 	/** A concurrent update won a race; the caller may retry. */
 	TDP_ERR_AGAIN = 10,
-	/** The request is valid but this format or configuration cannot express it. */
+	/**
+	 * The request is valid but this format or configuration cannot express
+	 * it.
+	 */
 	TDP_ERR_NOTSUP = 11,
-	/** An internal invariant does not hold (a libtdp bug or memory corruption). */
+	/**
+	 * An internal invariant does not hold (a libtdp bug or memory
+	 * corruption).
+	 */
 	TDP_ERR_INTERNAL = 12,
 	/** One past the highest error code. */
 	TDP_ERR_MAX = 13

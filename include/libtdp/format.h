@@ -54,7 +54,10 @@ enum tdp_format_id {
  */
 /** EPT: the CPU supports execute-only entries (XWR = 100 is valid). */
 #define TDP_FEAT_EPT_EXEC_ONLY (1u << 0)
-/** EPT: mode-based execute control; bit 2 is supervisor execute, bit 10 user execute. */
+/**
+ * EPT: mode-based execute control; bit 2 is supervisor execute, bit 10 user
+ * execute.
+ */
 #define TDP_FEAT_EPT_MBEC (1u << 1)
 /** EPT: accessed and dirty flags are enabled (EPTP bit 6). */
 #define TDP_FEAT_EPT_AD (1u << 2)
@@ -68,7 +71,9 @@ enum tdp_format_id {
 #define TDP_FEAT_PSE (1u << 6)
 /** arm64: FEAT_S2FWB with HCR_EL2.FWB = 1 (MemAttr takes the FWB encodings). */
 #define TDP_FEAT_S2_FWB (1u << 8)
-/** arm64: FEAT_LPA2 descriptors (VTCR_EL2.DS = 1): 52-bit addresses with 4K/16K. */
+/**
+ * arm64: FEAT_LPA2 descriptors (VTCR_EL2.DS = 1): 52-bit addresses with 4K/16K.
+ */
 #define TDP_FEAT_S2_LPA2 (1u << 9)
 /** arm64: FEAT_XNX, the two-bit XN field (separate EL1 and EL0 execute). */
 #define TDP_FEAT_S2_XNX (1u << 10)
@@ -86,7 +91,9 @@ enum tdp_format_id {
  */
 #define TDP_PERM_R (1u << 0)  /**< Read. */
 #define TDP_PERM_W (1u << 1)  /**< Write. */
-/** Execute; where the format splits execute by mode, supervisor (EL1) execute. */
+/**
+ * Execute; where the format splits execute by mode, supervisor (EL1) execute.
+ */
 #define TDP_PERM_X (1u << 2)
 /**
  * User-mode (EL0) execute. Formats that do not split execute by mode always
@@ -114,7 +121,9 @@ enum tdp_format_id {
 #define TDP_ATTR_VERIFY_GUEST_PAGING (1u << 7) /**< EPT bit 57. */
 #define TDP_ATTR_PAGING_WRITE (1u << 8)        /**< EPT bit 58. */
 #define TDP_ATTR_SUPERVISOR_SHADOW_STACK (1u << 9) /**< EPT bit 60. */
-/** arm64: dirty bit modifier (DBM): hardware may make the page writable-dirty. */
+/**
+ * arm64: dirty bit modifier (DBM): hardware may make the page writable-dirty.
+ */
 #define TDP_ATTR_DBM (1u << 10)
 /**
  * arm64: the contiguous hint. The caller sets it only on leaves of an
@@ -128,7 +137,8 @@ enum tdp_format_id {
  * @name Shareability (tdp_attrs::shareability, arm64)
  * @{
  */
-#define TDP_SH_DEFAULT 0 /**< Encode: inner shareable. Decode: not in the entry (LPA2). */
+/** Encode: inner shareable. Decode: not in the entry (LPA2). */
+#define TDP_SH_DEFAULT 0
 #define TDP_SH_NONE 1    /**< Non-shareable. */
 #define TDP_SH_OUTER 2   /**< Outer shareable. */
 #define TDP_SH_INNER 3   /**< Inner shareable. */

@@ -229,7 +229,9 @@ TDP_API int tdp_protect(struct tdp_pgt *pgt, uint64_t addr, uint64_t size,
  */
 struct tdp_report {
 	uint64_t *bitmap; /**< One bit per smallest page of the range, or NULL. */
-	/** Called per reported leaf; a non-zero return stops and is returned. */
+	/**
+	 * Called per reported leaf; a non-zero return stops and is returned.
+	 */
 	int (*fn)(uint64_t addr, uint64_t size, void *arg);
 	void *arg; /**< Passed to @c fn. */
 };

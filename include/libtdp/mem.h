@@ -164,8 +164,8 @@ TDP_API int tdp_pool_init(struct tdp_pool *pool, void *mem, uint64_t size,
  * @param size Length in bytes; a non-zero multiple of 4096.
  * @return 0; -TDP_ERR_INVAL for a NULL pool; -TDP_ERR_ALIGN for misaligned
  *         @p pa or @p size; -TDP_ERR_RANGE if @p size is zero, or the range
- *         is not inside the pool or wraps; -TDP_ERR_EXIST if part of it is already in use
- *         (then nothing is claimed).
+ *         is not inside the pool or wraps; -TDP_ERR_EXIST if part of it
+ *         is already in use (then nothing is claimed).
  * @note Not thread-safe with other calls on the same pool.
  */
 TDP_API int tdp_pool_claim(struct tdp_pool *pool, uint64_t pa, uint64_t size);

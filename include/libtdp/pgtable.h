@@ -50,7 +50,10 @@ extern "C" {
  * next coarser hook that exists.
  */
 struct tdp_tlb_ops {
-	/** Invalidate the translation of @p addr cached from an entry at engine @p level. */
+	/**
+	 * Invalidate the translation of @p addr cached from an entry at engine
+	 * @p level.
+	 */
 	void (*flush_addr)(void *ctx, uint64_t addr, int level);
 	/** Invalidate all translations of [@p addr, @p addr + @p size). */
 	void (*flush_range)(void *ctx, uint64_t addr, uint64_t size);
@@ -148,7 +151,9 @@ enum tdp_entry_kind {
 	 * level that cannot hold one, or an output address beyond pa_bits.
 	 */
 	TDP_ENTRY_RESERVED = 3,
-	/** A well-formed table entry whose pointer the backend cannot translate. */
+	/**
+	 * A well-formed table entry whose pointer the backend cannot translate.
+	 */
 	TDP_ENTRY_BAD_POINTER = 4,
 };
 
@@ -156,7 +161,10 @@ enum tdp_entry_kind {
  * @name Walk flags (tdp_walk())
  * @{
  */
-/** Visit leaf entries: pages, blocks, and invalid, reserved and bad-pointer entries. */
+/**
+ * Visit leaf entries: pages, blocks, and invalid, reserved and bad-pointer
+ * entries.
+ */
 #define TDP_WALK_LEAF (1u << 0)
 /** Visit table entries before their subtree. */
 #define TDP_WALK_TABLE_PRE (1u << 1)
@@ -167,7 +175,10 @@ enum tdp_entry_kind {
 /** @brief What a walk callback learns about the entry it visits. */
 struct tdp_visit {
 	const struct tdp_pgt *pgt; /**< The table being walked. */
-	/** First input address the entry maps (canonical form where the format has one). */
+	/**
+	 * First input address the entry maps (canonical form where the format
+	 * has one).
+	 */
 	uint64_t addr;
 	uint64_t size;      /**< Bytes the entry maps. */
 	void *entry;        /**< The entry in memory (4 or 8 bytes). */
@@ -175,7 +186,8 @@ struct tdp_visit {
 	uint64_t old;       /**< The entry's value when it was read for this visit. */
 	int level;          /**< Engine level of the entry. */
 	uint32_t kind;      /**< ::tdp_entry_kind of @c old. */
-	uint32_t visit;     /**< Which visit: TDP_WALK_LEAF, _TABLE_PRE or _TABLE_POST. */
+	/** Which visit: TDP_WALK_LEAF, _TABLE_PRE or _TABLE_POST. */
+	uint32_t visit;
 };
 
 /**
@@ -309,7 +321,8 @@ struct tdp_iter {
 };
 
 /**
- * @brief Start iterating over the entries that map [@p addr, @p addr + @p size).
+ * @brief Start iterating over the entries that map
+ *        [@p addr, @p addr + @p size).
  *
  * The iterator becomes current at the root entry that maps @p addr. On bad
  * arguments it is left with @c valid false.
@@ -401,9 +414,12 @@ TDP_API bool tdp_iter_restart(struct tdp_iter *it);
 /** @brief Why a translation failed. */
 enum tdp_fault {
 	TDP_FAULT_NONE = 0,        /**< No fault. */
-	TDP_FAULT_NOT_PRESENT = 1, /**< An entry is not present (arm64: translation fault). */
-	TDP_FAULT_RESERVED = 2,    /**< x86 paging: a reserved bit is set (\#PF with RSVD). */
-	TDP_FAULT_MISCONFIG = 3,   /**< EPT misconfiguration (reserved bits or combinations). */
+	/** An entry is not present (arm64: translation fault). */
+	TDP_FAULT_NOT_PRESENT = 1,
+	/** x86 paging: a reserved bit is set (\#PF with RSVD). */
+	TDP_FAULT_RESERVED = 2,
+	/** EPT misconfiguration (reserved bits or combinations). */
+	TDP_FAULT_MISCONFIG = 3,
 	TDP_FAULT_PERMISSION = 4,  /**< The access is not allowed. */
 	TDP_FAULT_ACCESS_FLAG = 5, /**< arm64: the access flag is clear. */
 	/**
@@ -412,7 +428,10 @@ enum tdp_fault {
 	 */
 	TDP_FAULT_ADDRESS_SIZE = 6,
 	TDP_FAULT_NON_CANONICAL = 7, /**< x86: the linear address is not canonical. */
-	/** A table pointer is outside the memory backend ("out-of-memory-image"). */
+	/**
+	 * A table pointer is outside the memory backend ("out-of-memory-
+	 * image").
+	 */
 	TDP_FAULT_BAD_POINTER = 8,
 };
 
@@ -421,7 +440,8 @@ enum tdp_fault_detail {
 	TDP_DETAIL_NONE = 0,          /**< No detail. */
 	TDP_DETAIL_RESERVED_BIT = 1,  /**< A bit the format reserves is set. */
 	TDP_DETAIL_PA_WIDTH = 2,      /**< Address bits at or above pa_bits are set. */
-	TDP_DETAIL_WRITE_NO_READ = 3, /**< EPT: write (or write+execute) without read. */
+	/** EPT: write (or write+execute) without read. */
+	TDP_DETAIL_WRITE_NO_READ = 3,
 	TDP_DETAIL_EXEC_ONLY = 4,     /**< EPT: execute-only without the capability. */
 	TDP_DETAIL_MEMTYPE = 5,       /**< EPT: memory type 2, 3 or 7. */
 	/** A leaf at a level that cannot hold one (e.g. PS set in a PML4E). */
@@ -449,7 +469,10 @@ struct tdp_lookup {
 	 * the walk stopped. -1 if no entry was read (bad input address).
 	 */
 	int last_level;
-	/** Raw entries, indexed by engine level, valid from root_level down to last_level. */
+	/**
+	 * Raw entries, indexed by engine level, valid from root_level down to
+	 * last_level.
+	 */
 	uint64_t entry[TDP_MAX_LEVELS];
 	/** Physical address of each entry in @c entry. */
 	uint64_t entry_pa[TDP_MAX_LEVELS];

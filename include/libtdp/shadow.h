@@ -33,17 +33,24 @@ extern "C" {
  * Masks of the fields of a role; bits not listed are zero.
  * @{
  */
-#define TDP_ROLE_LEVEL 0x0000000fu     /**< Level of the shadow page, 1 (PTE) .. 5. */
-#define TDP_ROLE_GPTE4 0x00000010u     /**< Shadows 4-byte (32-bit paging) guest entries. */
-#define TDP_ROLE_QUADRANT 0x00000060u  /**< Which part of the guest table (0..3). */
-#define TDP_ROLE_DIRECT 0x00000080u    /**< Maps a linear frame range, shadows no guest table. */
-#define TDP_ROLE_ACCESS 0x00000700u    /**< Inherited access: bit 0 exec, 1 write, 2 user. */
-#define TDP_ROLE_ROOT 0x00000800u      /**< A root (pointed to by CR3 or a PDPTE). */
+/** Level of the shadow page, 1 (PTE) .. 5. */
+#define TDP_ROLE_LEVEL 0x0000000fu
+/** Shadows 4-byte (32-bit paging) guest entries. */
+#define TDP_ROLE_GPTE4 0x00000010u
+/** Which part of the guest table (0..3). */
+#define TDP_ROLE_QUADRANT 0x00000060u
+/** Maps a linear frame range, shadows no guest table. */
+#define TDP_ROLE_DIRECT 0x00000080u
+/** Inherited access: bit 0 exec, 1 write, 2 user. */
+#define TDP_ROLE_ACCESS 0x00000700u
+/** A root (pointed to by CR3 or a PDPTE). */
+#define TDP_ROLE_ROOT 0x00000800u
 #define TDP_ROLE_EFER_NX 0x00001000u   /**< EFER.NX the page is valid for. */
 #define TDP_ROLE_CR0_WP 0x00002000u    /**< CR0.WP the page is valid for. */
 #define TDP_ROLE_SMEP_ANDNOT_WP 0x00004000u /**< CR4.SMEP && !CR0.WP. */
 #define TDP_ROLE_SMAP_ANDNOT_WP 0x00008000u /**< CR4.SMAP && !CR0.WP. */
-#define TDP_ROLE_AD_DISABLED 0x00010000u /**< Accessed/dirty flags not usable. */
+/** Accessed/dirty flags not usable. */
+#define TDP_ROLE_AD_DISABLED 0x00010000u
 #define TDP_ROLE_GUEST_MODE 0x00020000u /**< Made for a nested guest. */
 #define TDP_ROLE_SMM 0xff000000u       /**< Address space (SMM = 1). */
 /** @} */
@@ -128,7 +135,10 @@ struct tdp_guest_span {
 	uint64_t gpa;          /**< Guest-physical address of the first guest entry. */
 	unsigned int count;    /**< Number of guest entries shadowed. */
 	unsigned int size;     /**< Bytes per guest entry: 4 or 8. */
-	/** Shadow entries per guest entry: 2 for a 4-byte guest PD (4 MiB -> 2 x 2 MiB). */
+	/**
+	 * Shadow entries per guest entry: 2 for a 4-byte guest PD (4 MiB -> 2 x
+	 * 2 MiB).
+	 */
 	unsigned int ratio;
 };
 
@@ -176,7 +186,9 @@ TDP_API bool tdp_role_equal(struct tdp_role a, uint64_t gfn_a,
  */
 TDP_API uint64_t tdp_role_hash(struct tdp_role role, uint64_t gfn);
 
-/** @brief Bookkeeping of one page of packed PAE roots (128 slots of 32 bytes). */
+/**
+ * @brief Bookkeeping of one page of packed PAE roots (128 slots of 32 bytes).
+ */
 struct tdp_pae_root_page {
 	uint64_t pa;      /**< Physical address of the 4 KiB page. */
 	uint64_t used[2]; /**< One bit per 32-byte slot (128 slots). */

@@ -21,8 +21,12 @@ extern "C" {
 
 /** @brief The fields of an EPT pointer. */
 struct tdp_eptp {
-	uint64_t root_pa; /**< Physical address of the PML4 or PML5 table; 4 KiB aligned. */
-	uint8_t memtype;  /**< ::tdp_memtype of paging-structure accesses: TDP_MT_UC or TDP_MT_WB. */
+	/** Physical address of the PML4 or PML5 table; 4 KiB aligned. */
+	uint64_t root_pa;
+	/**
+	 * ::tdp_memtype of paging-structure accesses: TDP_MT_UC or TDP_MT_WB.
+	 */
+	uint8_t memtype;
 	uint8_t levels;   /**< Page-walk length: 4 or 5. */
 	bool ad;          /**< Accessed and dirty flags enabled. */
 	bool sss;         /**< Supervisor shadow-stack control enabled (bit 7). */
