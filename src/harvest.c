@@ -76,14 +76,11 @@ static int harvest_table(struct harvest *h, uint8_t *table, int level,
 {
 	const struct tdp_format *fmt = &h->pgt->fmt;
 	const struct tdp_level_desc *d = &fmt->lvl[level];
-	uint64_t first = 0, last = tdp_low_mask(d->index_bits), i, child_pa;
+	uint64_t first, last, i, child_pa;
 	unsigned int es = fmt->entry_size;
 	int ret;
 
-	if (h->first > ia_base)
-		first = (h->first - ia_base) >> d->shift;
-	if ((h->last - ia_base) >> d->shift < last)
-		last = (h->last - ia_base) >> d->shift;
+	tdp_index_span(d, ia_base, h->first, h->last, &first, &last);
 	for (i = first; i <= last; i++) {
 		uint64_t raw = tdp_entry_load(fmt, table + i * es);
 		uint64_t ia = ia_base + (i << d->shift);

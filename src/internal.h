@@ -232,6 +232,21 @@ static inline unsigned int tdp_index(const struct tdp_format *fmt, int level,
 	return (unsigned int)((ia >> d->shift) & tdp_low_mask(d->index_bits));
 }
 
+/*
+ * The indexes [*first, *last] of the table at @level that maps from
+ * @ia_base whose entries meet [@ia_first, @ia_last] (which meets the table).
+ */
+static inline void tdp_index_span(const struct tdp_level_desc *d,
+				  uint64_t ia_base, uint64_t ia_first,
+				  uint64_t ia_last, uint64_t *first,
+				  uint64_t *last)
+{
+	*first = ia_first > ia_base ? (ia_first - ia_base) >> d->shift : 0;
+	*last = tdp_low_mask(d->index_bits);
+	if ((ia_last - ia_base) >> d->shift < *last)
+		*last = (ia_last - ia_base) >> d->shift;
+}
+
 /* Bytes of the table an entry at @level lives in (the root may differ). */
 static inline uint64_t tdp_table_bytes(const struct tdp_format *fmt, int level)
 {

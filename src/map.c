@@ -652,7 +652,7 @@ static int op_table(struct op *op, const struct vtab *vt, int level,
 		    uint64_t ia_base, bool live, uint64_t *valid_left)
 {
 	const struct tdp_level_desc *d = &op->fmt->lvl[level];
-	uint64_t first = 0, last = tdp_low_mask(d->index_bits), i;
+	uint64_t first, last, i;
 	int ret;
 
 	/*
@@ -663,10 +663,7 @@ static int op_table(struct op *op, const struct vtab *vt, int level,
 	if (op->dry && !vt->mem && !vt->split_tmpl && level == 0 &&
 	    (op->kind != OP_MAP || (op->leaf_ok & 1u)))
 		return 0;
-	if (op->first > ia_base)
-		first = (op->first - ia_base) >> d->shift;
-	if ((op->last - ia_base) >> d->shift < last)
-		last = (op->last - ia_base) >> d->shift;
+	tdp_index_span(d, ia_base, op->first, op->last, &first, &last);
 	/*
 	 * Leaves into a private page-level table (new, or a split block's
 	 * pieces, which a map may only replace): nobody else can see it, so

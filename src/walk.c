@@ -55,14 +55,11 @@ static int walk_table(const struct walk_data *w, uint8_t *table,
 	const struct tdp_format *fmt = &w->pgt->fmt;
 	const struct tdp_level_desc *d = &fmt->lvl[level];
 	uint64_t span = 1ull << d->shift;
-	uint64_t first = 0, last = tdp_low_mask(d->index_bits), i;
+	uint64_t first, last, i;
 	int ret;
 
 	/* Only the entries that meet [ia_first, ia_last]. */
-	if (w->ia_first > ia_base)
-		first = (w->ia_first - ia_base) >> d->shift;
-	if ((w->ia_last - ia_base) >> d->shift < last)
-		last = (w->ia_last - ia_base) >> d->shift;
+	tdp_index_span(d, ia_base, w->ia_first, w->ia_last, &first, &last);
 
 	for (i = first; i <= last; i++) {
 		uint64_t ia = ia_base + i * span, child_pa = 0;
