@@ -1108,13 +1108,28 @@ static int case_setup(struct bench_case *c, const struct options *o)
 {
 	struct tdp_host_mm_config cfg = { .arena_bytes = o->arena_bytes };
 	const struct tdp_format *fmt;
+	struct tdp_format probe;
 	uint64_t i, rng = 0x1dea5eedull, need;
 	struct tdp_mm mm;
 	int ret;
 
 	c->arena_bytes = o->arena_bytes;
+	ret = tdp_format_init(&probe, &c->bf->cfg);
+	if (failed_call(c, ret, "tdp_format_init"))
+		return -1;
 	ret = tdp_host_mm_create(&cfg, &c->hm);
 	if (failed_call(c, ret, "tdp_host_mm_create"))
+		return -1;
+	/*
+	 * Every table the 4 KiB mapping needs, and the root, reserved and
+	 * touched before the table exists: the reservation is then the
+	 * backend's linear window, as a hypervisor's page pool in its direct
+	 * map is.
+	 */
+	need = tables_needed(&probe, c->span, 0) * probe.table_size +
+	       4 * probe.table_size + probe.root_size;
+	ret = tdp_host_mm_reserve(c->hm, need);
+	if (failed_call(c, ret, "tdp_host_mm_reserve"))
 		return -1;
 	mm = tdp_host_mm_get(c->hm);
 	ret = tdp_pgt_init(&c->pgt, &c->bf->cfg, &mm);
@@ -1132,13 +1147,6 @@ static int case_setup(struct bench_case *c, const struct options *o)
 	}
 	c->pages = c->span / c->page;
 	c->block_level = largest_leaf_level(fmt, c->span, PA_BASE);
-
-	/* Every table the 4 KiB mapping needs, reserved and touched now. */
-	need = tables_needed(fmt, c->span, 0) * fmt->table_size +
-	       4 * fmt->table_size;
-	ret = tdp_host_mm_reserve(c->hm, need);
-	if (failed_call(c, ret, "tdp_host_mm_reserve"))
-		return -1;
 
 	c->order = alloc_touched(c->pages * sizeof(*c->order), 64);
 	c->n_lookups = o->lookups;

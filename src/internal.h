@@ -299,6 +299,21 @@ int tdp_walk_ia(const struct tdp_pgt *pgt, uint64_t ia, uint64_t ia_last,
 		uint32_t flags, tdp_visit_fn fn, void *arg);
 
 /*
+ * [@pa, @pa + @size) as a pointer, or NULL when the backend cannot translate
+ * all of it. Inside the backend's linear window this is one subtraction and
+ * one bounds check (no call); @size is at most a table, never 0.
+ */
+static inline void *tdp_pgt_p2v(const struct tdp_pgt *pgt, uint64_t pa,
+				uint64_t size)
+{
+	uint64_t off = pa - pgt->window_pa;
+
+	if (off < pgt->window_bytes && size <= pgt->window_bytes - off)
+		return pgt->window_va + off;
+	return pgt->mm.ops->phys_to_virt(pgt->mm.ctx, pa, size);
+}
+
+/*
  * The table an entry of @level (already classified TDP_ENTRY_TABLE) points
  * to, or NULL when the backend cannot translate all of it.
  */
@@ -308,14 +323,7 @@ static inline void *tdp_child_table(const struct tdp_pgt *pgt, int level,
 	const struct tdp_format *fmt = &pgt->fmt;
 
 	*child_pa = tdp_table_pa(fmt, level, raw);
-	return pgt->mm.ops->phys_to_virt(pgt->mm.ctx, *child_pa,
-					 tdp_table_bytes(fmt, level - 1));
-}
-
-static inline void *tdp_mm_p2v(const struct tdp_mm *mm, uint64_t pa,
-			       uint64_t size)
-{
-	return mm->ops->phys_to_virt(mm->ctx, pa, size);
+	return tdp_pgt_p2v(pgt, *child_pa, tdp_table_bytes(fmt, level - 1));
 }
 
 static inline int tdp_root_level(const struct tdp_format *fmt)

@@ -70,7 +70,7 @@ struct vtab {
 
 static uint64_t *page_ptr(const struct tdp_pgt *pgt, uint64_t pa)
 {
-	return tdp_mm_p2v(&pgt->mm, pa, pgt->fmt.table_size);
+	return tdp_pgt_p2v(pgt, pa, pgt->fmt.table_size);
 }
 
 static void list_push(const struct tdp_pgt *pgt, uint64_t *head,
@@ -173,7 +173,7 @@ static void free_tree(struct op *op, uint64_t pa, int level)
 	const struct tdp_format *fmt = op->fmt;
 	const struct tdp_mm_ops *m = op->pgt->mm.ops;
 	uint64_t bytes = tdp_table_bytes(fmt, level);
-	uint8_t *mem = tdp_mm_p2v(&op->pgt->mm, pa, bytes);
+	uint8_t *mem = tdp_pgt_p2v(op->pgt, pa, bytes);
 	uint64_t i, n = 1ull << fmt->lvl[level].index_bits;
 
 	if (!mem)
@@ -361,7 +361,7 @@ static uint64_t vt_read(const struct op *op, const struct vtab *vt,
 static bool subtree_has_valid(const struct op *op, uint64_t pa, int level)
 {
 	const struct tdp_format *fmt = op->fmt;
-	uint8_t *mem = tdp_mm_p2v(&op->pgt->mm, pa, tdp_table_bytes(fmt, level));
+	uint8_t *mem = tdp_pgt_p2v(op->pgt, pa, tdp_table_bytes(fmt, level));
 	uint64_t i, n = 1ull << fmt->lvl[level].index_bits;
 
 	if (!mem)

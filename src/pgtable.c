@@ -26,11 +26,32 @@ static uint64_t root_alloc_align(const struct tdp_format *fmt)
 						     : TDP_MIN_TABLE_BYTES;
 }
 
+/*
+ * Ask the backend for its linear window once; false if it offers one that
+ * wraps around 2^64 (a backend bug the table must not build on).
+ */
+static bool get_window(const struct tdp_mm *mm, uint8_t **va, uint64_t *pa,
+		       uint64_t *bytes)
+{
+	*va = NULL;
+	*pa = *bytes = 0;
+	if (!mm->ops->linear_window)
+		return true;
+	*va = mm->ops->linear_window(mm->ctx, pa, bytes);
+	if (!*va || !*bytes) {
+		*va = NULL;
+		*pa = *bytes = 0;
+		return true;
+	}
+	return *pa + (*bytes - 1) >= *pa;
+}
+
 int tdp_pgt_init(struct tdp_pgt *pgt, const struct tdp_format_config *cfg,
 		 const struct tdp_mm *mm)
 {
 	struct tdp_format fmt;
-	uint64_t pa;
+	uint64_t pa, win_pa, win_bytes;
+	uint8_t *win_va;
 	void *root;
 	int ret;
 
@@ -44,10 +65,14 @@ int tdp_pgt_init(struct tdp_pgt *pgt, const struct tdp_format_config *cfg,
 				   root_alloc_align(&fmt), &pa);
 	if (ret)
 		return ret;
+	/* After the root: a backend may create its memory on first use. */
+	ret = get_window(mm, &win_va, &win_pa, &win_bytes) ? 0 : -TDP_ERR_INVAL;
 	root = mm->ops->phys_to_virt(mm->ctx, pa, fmt.root_size);
-	if (!root) {
+	if (!ret && !root)
+		ret = -TDP_ERR_BADTABLE;
+	if (ret) {
 		mm->ops->free_table(mm->ctx, pa, root_alloc_bytes(&fmt));
-		return -TDP_ERR_BADTABLE;
+		return ret;
 	}
 	*pgt = (struct tdp_pgt){
 		.fmt = fmt,
@@ -55,6 +80,9 @@ int tdp_pgt_init(struct tdp_pgt *pgt, const struct tdp_format_config *cfg,
 		.root_pa = pa,
 		.root = root,
 		.flags = TDP_PGT_OWNS_ROOT,
+		.window_va = win_va,
+		.window_pa = win_pa,
+		.window_bytes = win_bytes,
 	};
 	return 0;
 }
@@ -63,10 +91,13 @@ int tdp_pgt_init_at(struct tdp_pgt *pgt, const struct tdp_format_config *cfg,
 		    const struct tdp_mm *mm, uint64_t root_pa)
 {
 	struct tdp_format fmt;
+	uint64_t win_pa, win_bytes;
+	uint8_t *win_va;
 	void *root;
 	int ret;
 
-	if (!pgt || !cfg || !mm || !mm->ops || !mm->ops->phys_to_virt)
+	if (!pgt || !cfg || !mm || !mm->ops || !mm->ops->phys_to_virt ||
+	    !get_window(mm, &win_va, &win_pa, &win_bytes))
 		return -TDP_ERR_INVAL;
 	ret = tdp_format_init(&fmt, cfg);
 	if (ret)
@@ -81,6 +112,9 @@ int tdp_pgt_init_at(struct tdp_pgt *pgt, const struct tdp_format_config *cfg,
 		.mm = *mm,
 		.root_pa = root_pa,
 		.root = root,
+		.window_va = win_va,
+		.window_pa = win_pa,
+		.window_bytes = win_bytes,
 	};
 	return 0;
 }

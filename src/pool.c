@@ -183,10 +183,21 @@ static void *pool_p2v(void *ctx, uint64_t pa, uint64_t size)
 	return tdp_pool_phys_to_virt(ctx, pa, size);
 }
 
+/* The whole pool is one linear range. */
+static void *pool_window(void *ctx, uint64_t *pa, uint64_t *bytes)
+{
+	const struct tdp_pool *pool = ctx;
+
+	*pa = pool->base;
+	*bytes = pool->size;
+	return pool->mem;
+}
+
 static const struct tdp_mm_ops tdp_pool_ops = {
 	.alloc_table = pool_alloc,
 	.free_table = pool_free,
 	.phys_to_virt = pool_p2v,
+	.linear_window = pool_window,
 };
 
 struct tdp_mm tdp_pool_mm(struct tdp_pool *pool)

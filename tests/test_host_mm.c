@@ -560,6 +560,67 @@ static void test_reserve(void **state)
 	assert_true(st.bytes_total - st.bytes_in_use >= MIB(1) + PAGE);
 }
 
+/*
+ * The first reservation is one arena, the backend's linear window, so that
+ * a table whose pages were reserved first is walked without calls.
+ */
+static void test_reserve_is_window(void **state)
+{
+	struct tdp_host_mm_config cfg = { .arena_bytes = MIB(1) };
+	struct tdp_mm mm = hm_new(state, &cfg);
+	uint64_t wpa = 1, wbytes = 1, pa;
+	uint8_t *wva;
+	int i;
+
+	/* No arena yet: no window. */
+	assert_non_null(mm.ops->linear_window);
+	assert_null(mm.ops->linear_window(mm.ctx, &wpa, &wbytes));
+
+	/* 3 MiB rounds up to one 4 MiB arena. */
+	assert_int_equal(tdp_host_mm_reserve(*state, MIB(3)), 0);
+	assert_int_equal(hm_stats(state).bytes_total, MIB(4));
+	wva = mm.ops->linear_window(mm.ctx, &wpa, &wbytes);
+	assert_non_null(wva);
+	assert_int_equal(wpa, (uint64_t)(uintptr_t)wva);
+	assert_int_equal(wbytes, MIB(4));
+	for (i = 0; i < (int)(MIB(4) / PAGE); i++) {
+		assert_int_equal(mm_alloc(&mm, PAGE, PAGE, &pa), 0);
+		assert_true(pa >= wpa && pa - wpa <= wbytes - PAGE);
+		assert_ptr_equal(mm_p2v(&mm, pa, PAGE), wva + (pa - wpa));
+	}
+	/* Growing adds arenas of the configured size; the window stays. */
+	assert_int_equal(mm_alloc(&mm, PAGE, PAGE, &pa), 0);
+	assert_int_equal(hm_stats(state).bytes_total, MIB(5));
+	assert_ptr_equal(mm.ops->linear_window(mm.ctx, &wpa, &wbytes), wva);
+	assert_int_equal(wbytes, MIB(4));
+}
+
+static uint64_t v2p_plus_one(void *ctx, const void *va)
+{
+	(void)ctx;
+	return (uint64_t)(uintptr_t)va + PAGE;
+}
+
+static void *p2v_minus_one(void *ctx, uint64_t pa)
+{
+	(void)ctx;
+	return (void *)(uintptr_t)(pa - PAGE);
+}
+
+/* With the caller's translation, host pages need not be consecutive. */
+static void test_no_window_with_translation(void **state)
+{
+	struct tdp_host_mm_config cfg = {
+		.virt_to_phys = v2p_plus_one,
+		.phys_to_virt = p2v_minus_one,
+	};
+	struct tdp_mm mm = hm_new(state, &cfg);
+	uint64_t wpa, wbytes;
+
+	assert_int_equal(tdp_host_mm_reserve(*state, MIB(1)), 0);
+	assert_null(mm.ops->linear_window(mm.ctx, &wpa, &wbytes));
+}
+
 static void test_reserve_max_bytes(void **state)
 {
 	struct tdp_host_mm_config cfg = {
@@ -713,6 +774,8 @@ int main(void)
 		HM_TEST(test_grows_arenas),
 		HM_TEST(test_max_bytes),
 		HM_TEST(test_reserve),
+		HM_TEST(test_reserve_is_window),
+		HM_TEST(test_no_window_with_translation),
 		HM_TEST(test_reserve_max_bytes),
 		HM_TEST(test_fail_nth),
 		HM_TEST(test_stats_against_model),

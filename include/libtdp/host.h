@@ -61,6 +61,13 @@ TDP_API int tdp_host_mm_create(const struct tdp_host_mm_config *cfg,
 /**
  * @brief Allocate arenas ahead of time so that at least @p bytes more can
  *        be allocated without asking the C library (pages are touched).
+ *
+ * The first reservation of a backend without arenas is made as one arena
+ * of at least @p bytes (the next power of two). The first arena is the
+ * backend's linear window (tdp_mm_ops::linear_window, unless translation
+ * functions are configured), which a table object takes when it is
+ * created: reserve before tdp_pgt_init() and every table in the
+ * reservation is followed without an indirect call.
  * @param hm The backend.
  * @param bytes How many bytes must be available.
  * @return 0; -TDP_ERR_INVAL if @p hm is NULL; -TDP_ERR_NOMEM if the host

@@ -78,6 +78,22 @@ struct tdp_mm_ops {
 	 * lock-free readers concurrently.
 	 */
 	void (*free_table_deferred)(void *ctx, uint64_t pa, uint64_t size);
+	/**
+	 * Optional linear window: return the host pointer of a physical range
+	 * that @c phys_to_virt translates by a constant offset, and store the
+	 * range's start in @p *pa and its length in @p *bytes; or return NULL
+	 * for none. May be NULL.
+	 *
+	 * Following a table pointer is the innermost step of every walk, and
+	 * an indirect call per level costs more than the rest of the step. A
+	 * table object asks once, when it is created, and from then on turns
+	 * an address inside the window into a pointer with a subtraction and
+	 * a bounds check, calling @c phys_to_virt only for addresses outside
+	 * it. The translation must stay valid for as long as tables use the
+	 * backend. A hypervisor's direct map of its page pool, or an
+	 * emulator's guest-RAM buffer, is such a window.
+	 */
+	void *(*linear_window)(void *ctx, uint64_t *pa, uint64_t *bytes);
 };
 
 /** @brief A memory backend: its ops and the context they are called with. */
@@ -173,7 +189,8 @@ TDP_API int tdp_pool_claim(struct tdp_pool *pool, uint64_t pa, uint64_t size);
 /**
  * @brief The memory-backend handle of a pool, to pass to table functions.
  * @param pool The pool (must stay alive while tables use it).
- * @return The backend; its ops pointer is NULL if @p pool is NULL.
+ * @return The backend, whose linear window is the whole pool; its ops
+ *         pointer is NULL if @p pool is NULL.
  * @note The pool's ops are not thread-safe: callers that allocate from one
  *       pool on several threads must serialise those operations.
  */

@@ -76,6 +76,9 @@ struct tdp_pgt {
 	const struct tdp_tlb_ops *tlb;
 	void *tlb_ctx;
 	uint32_t flags;
+	uint8_t *window_va; /* the backend's linear window (bytes 0: none) */
+	uint64_t window_pa;
+	uint64_t window_bytes;
 };
 
 /**
@@ -83,8 +86,8 @@ struct tdp_pgt {
  * @param pgt The table object to fill.
  * @param cfg The format configuration.
  * @param mm The memory backend; copied into @p pgt.
- * @return 0; -TDP_ERR_INVAL for a NULL pointer or a backend without its
- *         required ops; the errors of tdp_format_init(); -TDP_ERR_NOMEM if
+ * @return 0; -TDP_ERR_INVAL for a NULL pointer, a backend without its
+ *         required ops, or a linear window that wraps around 2^64; the errors of tdp_format_init(); -TDP_ERR_NOMEM if
  *         the root cannot be allocated; -TDP_ERR_BADTABLE if the backend
  *         cannot translate the root it returned.
  * @note Not thread-safe with other uses of the same backend.
@@ -105,7 +108,8 @@ TDP_API int tdp_pgt_init(struct tdp_pgt *pgt,
  * @param root_pa Physical address of the root; aligned as the format
  *        requires (4 KiB for most, 32 bytes for PAE, the whole root for
  *        arm64 concatenated roots).
- * @return 0; -TDP_ERR_INVAL for a NULL pointer or incomplete backend; the
+ * @return 0; -TDP_ERR_INVAL for a NULL pointer, an incomplete backend, or a
+ *         linear window that wraps around 2^64; the
  *         errors of tdp_format_init(); -TDP_ERR_ALIGN for a misaligned
  *         root; -TDP_ERR_RANGE if the backend cannot translate the whole
  *         root.

@@ -52,15 +52,26 @@ static void *hm_pa_to_va(const struct tdp_host_mm *hm, uint64_t pa)
 	return (void *)(uintptr_t)pa;
 }
 
-static int add_arena(struct tdp_host_mm *hm)
+/* Bytes of all arenas together. */
+static uint64_t arenas_bytes(const struct tdp_host_mm *hm)
 {
-	uint64_t bytes = hm->cfg.arena_bytes;
+	uint64_t total = 0;
+	size_t i;
+
+	for (i = 0; i < hm->n_arenas; i++)
+		total += hm->arenas[i].pool.size;
+	return total;
+}
+
+/* Add an arena of @bytes (a power of two, at least cfg.arena_bytes). */
+static int add_arena(struct tdp_host_mm *hm, uint64_t bytes)
+{
 	struct arena *a;
 	uint64_t *bitmap;
 	uint8_t *mem;
 
-	if (hm->cfg.max_bytes &&
-	    (hm->n_arenas + 1) * bytes > hm->cfg.max_bytes)
+	if (hm->cfg.max_bytes && (bytes > hm->cfg.max_bytes ||
+				  arenas_bytes(hm) > hm->cfg.max_bytes - bytes))
 		return -TDP_ERR_NOMEM;
 	if (hm->n_arenas == hm->cap_arenas) {
 		size_t cap = hm->cap_arenas ? hm->cap_arenas * 2 : 8;
@@ -146,7 +157,7 @@ static int hm_alloc(void *ctx, uint64_t size, uint64_t align, uint64_t *pa)
 	for (i = 0; i < hm->n_arenas; i++)
 		if (i != last && arena_alloc(hm, i, size, align, pa))
 			return 0;
-	if (!add_arena(hm) &&
+	if (!add_arena(hm, hm->cfg.arena_bytes) &&
 	    arena_alloc(hm, hm->n_arenas - 1, size, align, pa))
 		return 0;
 	hm->failed_allocs++;
@@ -164,7 +175,7 @@ static void *hm_p2v(void *ctx, uint64_t pa, uint64_t size)
 	if (va && last < hm->n_arenas) {
 		const struct arena *a = &hm->arenas[last];
 		uintptr_t v = (uintptr_t)va, m = (uintptr_t)a->mem;
-		uint64_t n = size ? size : 1, bytes = hm->cfg.arena_bytes;
+		uint64_t n = size ? size : 1, bytes = a->pool.size;
 
 		if (v >= m && v - m < bytes && n <= bytes - (v - m))
 			return va;
@@ -191,10 +202,27 @@ static void hm_free(void *ctx, uint64_t pa, uint64_t size)
 	hm->bytes_in_use -= before - a->pool.stats.bytes_in_use;
 }
 
+/*
+ * Arenas never move, so the first one can be the linear window, but only
+ * where physical addresses are host addresses: with the caller's
+ * translation, consecutive host pages need not be consecutive physically.
+ */
+static void *hm_window(void *ctx, uint64_t *pa, uint64_t *bytes)
+{
+	const struct tdp_host_mm *hm = ctx;
+
+	if (!hm->n_arenas || hm->cfg.virt_to_phys)
+		return NULL;
+	*pa = (uint64_t)(uintptr_t)hm->arenas[0].mem;
+	*bytes = hm->arenas[0].pool.size;
+	return hm->arenas[0].mem;
+}
+
 static const struct tdp_mm_ops host_ops = {
 	.alloc_table = hm_alloc,
 	.free_table = hm_free,
 	.phys_to_virt = hm_p2v,
+	.linear_window = hm_window,
 };
 
 int tdp_host_mm_create(const struct tdp_host_mm_config *cfg,
@@ -227,11 +255,25 @@ int tdp_host_mm_reserve(struct tdp_host_mm *hm, uint64_t bytes)
 
 	if (!hm)
 		return -TDP_ERR_INVAL;
+	/*
+	 * The first reservation is one arena big enough for all of it: the
+	 * first arena is the linear window of tdp_host_mm_get(), so a pool
+	 * reserved up front is walked without a call per table.
+	 */
+	if (!hm->n_arenas && bytes > hm->cfg.arena_bytes) {
+		uint64_t first = hm->cfg.arena_bytes;
+
+		for (; first < bytes; first <<= 1)
+			if (first >> 63)
+				return -TDP_ERR_NOMEM;
+		if (add_arena(hm, first))
+			return -TDP_ERR_NOMEM;
+	}
 	for (;;) {
 		tdp_host_mm_get_stats(hm, &st);
 		if (st.bytes_total - st.bytes_in_use >= bytes)
 			return 0;
-		if (add_arena(hm))
+		if (add_arena(hm, hm->cfg.arena_bytes))
 			return -TDP_ERR_NOMEM;
 	}
 }
