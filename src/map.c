@@ -780,55 +780,146 @@ static int op_init(struct op *op, struct tdp_pgt *pgt, int kind,
 
 /*
  * The fault pattern: one smallest page where every table exists and the
- * entry is invalid. One descent, one store, no TLB work; anything else
- * (a missing table, an existing entry, an error) takes the general path,
- * which reports it.
+ * entry is invalid. A hypervisor maps on every stage-2 fault, mostly next
+ * to the previous fault, so the page-level table of the last call is
+ * cached with the path to it (the walk cache in struct tdp_pgt): a hit
+ * costs a few loads instead of a walk. Anything else (a missing table, an
+ * existing entry, an error) takes the general path, which reports it.
  */
-static bool map_one_fast(struct tdp_pgt *pgt, uint64_t addr, uint64_t pa,
-			 const struct tdp_attrs *attrs)
+
+/*
+ * Whether two attribute sets are the same. struct tdp_attrs has no padding,
+ * so comparing bytes compares fields; compilers expand the fixed-size
+ * comparison inline.
+ */
+static inline bool attrs_equal(const struct tdp_attrs *a,
+			       const struct tdp_attrs *b)
+{
+	_Static_assert(sizeof(*a) == 5 * sizeof(uint32_t),
+		       "struct tdp_attrs has padding");
+	return !__builtin_memcmp(a, b, sizeof(*a));
+}
+
+/*
+ * Whether the path to the cached page-level table is still the path.
+ * Nothing tells the cache when a table is unlinked (by this library, or by
+ * a caller writing entries itself), so it keeps every entry on the path
+ * with the value it had: the path is unchanged exactly when they all still
+ * hold it. They are compared from the root down, so an entry is only read
+ * once the entry above proved its table still linked (a freed table is
+ * never read).
+ */
+static inline __attribute__((always_inline)) bool
+wc_path_intact(const struct tdp_pgt *pgt)
 {
 	const struct tdp_format *fmt = &pgt->fmt;
-	uint8_t *table = pgt->root;
-	uint64_t ia, child_pa, raw, new;
-	void *p;
-	int level;
+	int i;
 
-	if (!tdp_addr_to_ia(fmt, addr, &ia) ||
-	    ((addr | pa) & tdp_low_mask(fmt->lvl[0].shift)) ||
-	    (pa >> fmt->pa_bits) ||
-	    !tdp_leaf_pa_fits(fmt, 0, pa))
-		return false;
-	for (level = tdp_root_level(fmt); level > 0; level--) {
-		p = table + tdp_index(fmt, level, ia) * fmt->entry_size;
+	for (i = 0; i < pgt->wc_depth; i++)
+		if (tdp_entry_load(fmt, pgt->wc_entry[i]) != pgt->wc_value[i])
+			return false;
+	return true;
+}
+
+/* Walk to the page-level table of @ia and cache the path; false if none. */
+static bool wc_fill(struct tdp_pgt *pgt, uint64_t ia)
+{
+	const struct tdp_format *fmt = &pgt->fmt;
+	const struct tdp_level_desc *d0 = &fmt->lvl[0];
+	uint8_t *table = pgt->root;
+	uint64_t child_pa, raw, reach;
+	int level, i = 0;
+
+	pgt->wc_span = 0;
+	for (level = tdp_root_level(fmt); level > 0; level--, i++) {
+		void *p = table + tdp_index(fmt, level, ia) * fmt->entry_size;
+
 		raw = tdp_entry_load(fmt, p);
 		if (tdp_classify(fmt, level, raw) != TDP_ENTRY_TABLE)
 			return false;
 		table = tdp_child_table(pgt, level, raw, &child_pa);
 		if (!table)
 			return false;
+		pgt->wc_entry[i] = p;
+		pgt->wc_value[i] = raw;
 	}
-	p = table + tdp_index(fmt, 0, ia) * fmt->entry_size;
-	if (tdp_classify(fmt, 0, tdp_entry_load(fmt, p)) != TDP_ENTRY_INVALID ||
-	    tdp_entry_encode_leaf(fmt, 0, pa, attrs, &new))
-		return false;
-	tdp_entry_store(fmt, p, new);
+	/* One mask for alignment, pa_bits and what a page leaf can hold. */
+	reach = d0->leaf_addr_mask ? d0->leaf_addr_mask |
+					     tdp_low_mask(d0->shift) |
+					     (d0->leaf_hi_mask << d0->leaf_hi_dst)
+				   : ~0ull;
+	pgt->wc_pa_bad = ~reach | ~tdp_low_mask(fmt->pa_bits) |
+			 tdp_low_mask(d0->shift);
+	pgt->wc_depth = i;
+	pgt->wc_table = table;
+	pgt->wc_page = 1ull << d0->shift;
+	pgt->wc_span = pgt->wc_page << d0->index_bits;
+	pgt->wc_addr = tdp_ia_to_addr(fmt, ia & ~(pgt->wc_span - 1));
 	return true;
 }
 
-int tdp_map(struct tdp_pgt *pgt, uint64_t addr, uint64_t size, uint64_t pa,
-	    const struct tdp_attrs *attrs, uint32_t flags,
-	    struct tdp_reserve *res)
+/*
+ * One page into the cached page-level table, if @addr lies in it, the path
+ * to it is intact and the entry is invalid. The checks are arranged so
+ * that a hit costs a few dozen instructions: the cached table's range
+ * implies a valid (and canonical) input address, and one mask checks the
+ * output address's alignment and width. Only exclusive-mode maps without
+ * TDP_OP_REPLACE come here (flags: at most a level cap, which a page
+ * always satisfies).
+ */
+static inline __attribute__((always_inline)) bool
+map_one_cached(struct tdp_pgt *pgt, uint64_t addr, uint64_t size, uint64_t pa,
+	       const struct tdp_attrs *attrs, uint32_t flags)
+{
+	const struct tdp_format *fmt = &pgt->fmt;
+	uint64_t off = addr - pgt->wc_addr, tmpl = pgt->wc_leaf;
+	uint8_t *p;
+
+	if ((flags & ~(0xfu << 8)) || size != pgt->wc_page ||
+	    off >= pgt->wc_span || ((off & (size - 1)) | (pa & pgt->wc_pa_bad)) ||
+	    !tmpl || !attrs_equal(attrs, &pgt->wc_attrs) || !wc_path_intact(pgt))
+		return false;
+	p = pgt->wc_table + (off >> fmt->lvl[0].shift) * fmt->entry_size;
+	if (tdp_entry_present(&fmt->lvl[0], tdp_entry_load(fmt, p)))
+		return false;
+	tdp_entry_store(fmt, p, leaf_set_pa(fmt, 0, tmpl, pa));
+	return true;
+}
+
+/* The cache missed: walk, refill it, and try again. */
+static bool map_one_fill(struct tdp_pgt *pgt, uint64_t addr, uint64_t size,
+			 uint64_t pa, const struct tdp_attrs *attrs,
+			 uint32_t flags)
+{
+	const struct tdp_format *fmt = &pgt->fmt;
+	uint64_t ia, tmpl;
+
+	if (!tdp_addr_to_ia(fmt, addr, &ia) || fmt->levels < 2 ||
+	    !wc_fill(pgt, ia))
+		return false;
+	if (!pgt->wc_leaf || !attrs_equal(attrs, &pgt->wc_attrs)) {
+		/* A template of 0 is never cached: it would read as none. */
+		if (tdp_entry_encode_leaf(fmt, 0, 0, attrs, &tmpl) || !tmpl)
+			return false;
+		pgt->wc_attrs = *attrs;
+		pgt->wc_leaf = tmpl;
+	}
+	return map_one_cached(pgt, addr, size, pa, attrs, flags);
+}
+
+/*
+ * Not inlined into tdp_map(): its operation state is a kilobyte of stack
+ * and many registers, which the fault pattern must not pay for.
+ */
+__attribute__((noinline)) static int
+map_range(struct tdp_pgt *pgt, uint64_t addr, uint64_t size, uint64_t pa,
+	  const struct tdp_attrs *attrs, uint32_t flags,
+	  struct tdp_reserve *res)
 {
 	struct op op;
 	unsigned int cap;
 	int ret, l;
 
-	if (!attrs)
-		return -TDP_ERR_INVAL;
-	if (pgt && pgt->root && !(flags & ~(0xfu << 8)) &&
-	    size == 1ull << pgt->fmt.lvl[0].shift &&
-	    map_one_fast(pgt, addr, pa, attrs))
-		return 0;
 	ret = op_init(&op, pgt, OP_MAP, addr, size, flags, res);
 	if (ret)
 		return ret;
@@ -854,6 +945,29 @@ int tdp_map(struct tdp_pgt *pgt, uint64_t addr, uint64_t size, uint64_t pa,
 		op.leaf_ok |= 1u << l;
 	}
 	return op_run(&op);
+}
+
+/* Everything but a walk-cache hit: kept out of tdp_map()'s fast path. */
+__attribute__((noinline)) static int
+map_slow(struct tdp_pgt *pgt, uint64_t addr, uint64_t size, uint64_t pa,
+	 const struct tdp_attrs *attrs, uint32_t flags, struct tdp_reserve *res)
+{
+	if (!attrs)
+		return -TDP_ERR_INVAL;
+	if (pgt && pgt->root && size == 1ull << pgt->fmt.lvl[0].shift &&
+	    map_one_fill(pgt, addr, size, pa, attrs, flags))
+		return 0;
+	return map_range(pgt, addr, size, pa, attrs, flags, res);
+}
+
+int tdp_map(struct tdp_pgt *pgt, uint64_t addr, uint64_t size, uint64_t pa,
+	    const struct tdp_attrs *attrs, uint32_t flags,
+	    struct tdp_reserve *res)
+{
+	/* The fault pattern: the page next to the previous call's. */
+	if (pgt && attrs && map_one_cached(pgt, addr, size, pa, attrs, flags))
+		return 0;
+	return map_slow(pgt, addr, size, pa, attrs, flags, res);
 }
 
 int tdp_unmap(struct tdp_pgt *pgt, uint64_t addr, uint64_t size,

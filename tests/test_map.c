@@ -1982,6 +1982,91 @@ static void test_inject_protect_split(void **state)
 }
 
 /* A test run once per format: "name/format". */
+/*
+ * The fault pattern goes through a cache of the last page-level table
+ * (tdp_map() remembers the path to it). The cache must never change what a
+ * map does: errors are still reported, attributes still apply per call, and
+ * a table that was freed, or relinked by the caller behind the library's
+ * back, is never written through a stale path. In the upper half for
+ * IA-32e, where input addresses are sign-extended.
+ */
+static void test_map_fault_pattern_cache(void **state)
+{
+	struct fix *f = *state;
+	const uint64_t base = f->fc->ept ? 5 * G1 : 0xffff800000000000ull + 5 * G1;
+	const uint64_t out = 3 * G1, of = TDP_OP_MAX_LEVEL(0);
+	const int levels = f->fc->levels;
+	uint64_t i, pd_pa, pt_pa, new_pt, *pd, *old_t, *new_t;
+	struct tdp_lookup r;
+	struct snap s;
+
+	for (i = 0; i < 8; i++)
+		MAP(f, base + i * K4, K4, out + i * K4, RWX, ACC, of);
+	for (i = 0; i < 8; i++)
+		CHECK_MAP(f, base + i * K4, out + i * K4, 0, RWX, ACC);
+	CHECK_UNMAPPED(f, base + 8 * K4, 0);
+	EQ(tables(f), levels);
+
+	/* Errors the cached path must leave to the general one. */
+	snap_take(f, &s);
+	RET(do_map(f, base + 3 * K4, K4, out, RWX, ACC, of), -TDP_ERR_EXIST);
+	RET(do_map(f, base + 8 * K4, K4, out + 8 * K4 + 0x800, RWX, ACC, of),
+	    -TDP_ERR_ALIGN);
+	RET(do_map(f, base + 8 * K4 + 0x800, K4, out, RWX, ACC, of),
+	    -TDP_ERR_ALIGN);
+	RET(do_map(f, base + 8 * K4, K4, 1ull << PA_BITS, RWX, ACC, of),
+	    -TDP_ERR_RANGE);
+	RET(do_map(f, base + 8 * K4, K4, out, RWX, ACC, 1u << 7),
+	    -TDP_ERR_INVAL);
+	SNAP_SAME(f, &s);
+
+	/* Attributes that change from call to call. */
+	MAP(f, base + 8 * K4, K4, out + 8 * K4, RW, 0, of);
+	MAP(f, base + 9 * K4, K4, out + 9 * K4, RWX, ACC | DIRTY, 0);
+	MAP(f, base + 10 * K4, K4, out + 10 * K4, RW, 0, of);
+	CHECK_MAP(f, base + 8 * K4, out + 8 * K4, 0, RW, 0);
+	CHECK_MAP(f, base + 9 * K4, out + 9 * K4, 0, RWX, ACC | DIRTY);
+	CHECK_MAP(f, base + 10 * K4, out + 10 * K4, 0, RW, 0);
+	/* TDP_OP_REPLACE always takes the general path, and replaces. */
+	RET(do_map(f, base + 10 * K4, K4, out, RWX, ACC, TDP_OP_REPLACE), 0);
+	CHECK_MAP(f, base + 10 * K4, out, 0, RWX, ACC);
+
+	/* Every table freed under the cache: the next fault builds anew. */
+	RET(tdp_unmap(&f->pgt, base, M2, 0, NULL), 0);
+	EQ(tables(f), 1);
+	MAP(f, base + 11 * K4, K4, out + 11 * K4, RWX, ACC, of);
+	CHECK_MAP(f, base + 11 * K4, out + 11 * K4, 0, RWX, ACC);
+	CHECK_UNMAPPED(f, base + 10 * K4, 0);
+	EQ(tables(f), levels);
+
+	/*
+	 * The caller moves the page table: a copy in a page of its own,
+	 * linked in place of the old one by rewriting the PD entry. The next
+	 * fault must land in the copy, the old table must stay untouched.
+	 */
+	RET(tdp_lookup(&f->pgt, base + 11 * K4, &r), 0);
+	pd_pa = r.entry_pa[1];
+	pt_pa = r.entry_pa[0] & ~(K4 - 1);
+	RET(f->mm.ops->alloc_table(f->mm.ctx, K4, K4, &new_pt), 0);
+	pd = tdp_pool_phys_to_virt(f->pool, pd_pa, 8);
+	old_t = tdp_pool_phys_to_virt(f->pool, pt_pa, K4);
+	new_t = tdp_pool_phys_to_virt(f->pool, new_pt, K4);
+	assert_non_null(pd);
+	assert_non_null(old_t);
+	assert_non_null(new_t);
+	memcpy(new_t, old_t, K4);
+	*pd = (*pd & ~pt_pa) | new_pt;
+	MAP(f, base + 12 * K4, K4, out + 12 * K4, RWX, ACC, of);
+	EQ(new_t[12], exp_leaf(f->fc, 0, out + 12 * K4, RWX, ACC));
+	EQ(old_t[12], 0);
+	CHECK_MAP(f, base + 12 * K4, out + 12 * K4, 0, RWX, ACC);
+	CHECK_MAP(f, base + 11 * K4, out + 11 * K4, 0, RWX, ACC);
+	/* The library frees the copy with the rest; the old table is ours. */
+	f->mm.ops->free_table(f->mm.ctx, pt_pa, K4);
+	RET(tdp_unmap(&f->pgt, base, M2, 0, NULL), 0);
+	EQ(tables(f), 1);
+}
+
 #define FT(fn, fc)                                                            \
 	{ #fn "/" #fc, fn, fix_setup, fix_teardown, &(fc) }
 #define F4(fn) FT(fn, ept4), FT(fn, ia32e4)
@@ -1999,6 +2084,7 @@ int main(void)
 		FT(test_map_no_1g, ia32e4_no1g),
 		FALL(test_map_edges),
 		F4(test_map_exist),
+		F4(test_map_fault_pattern_cache),
 		F4(test_map_exist_shared),
 		F4(test_replace_leaf),
 		FALL(test_replace_splits_blocks),

@@ -79,6 +79,21 @@ struct tdp_pgt {
 	uint8_t *window_va; /* the backend's linear window (bytes 0: none) */
 	uint64_t window_pa;
 	uint64_t window_bytes;
+	/*
+	 * Walk cache of exclusive-mode single-page maps (src/map.c): the last
+	 * page-level table reached, the entries on the path to it with the
+	 * values they had, and the last attributes with their leaf template.
+	 */
+	uint64_t wc_addr; /* input address the cached table starts at */
+	uint64_t wc_span; /* bytes it maps; 0: nothing cached */
+	uint64_t wc_page; /* bytes of a page */
+	uint64_t wc_pa_bad; /* bits a page's output address may not have */
+	uint8_t *wc_table;
+	int wc_depth; /* entries on the path, root first */
+	void *wc_entry[TDP_MAX_LEVELS];
+	uint64_t wc_value[TDP_MAX_LEVELS];
+	struct tdp_attrs wc_attrs;
+	uint64_t wc_leaf; /* template of wc_attrs at level 0; 0: none */
 };
 
 /**
