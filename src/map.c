@@ -812,27 +812,56 @@ static inline bool attrs_equal(const struct tdp_attrs *a,
 static inline __attribute__((always_inline)) bool
 wc_path_intact(const struct tdp_pgt *pgt)
 {
-	const struct tdp_format *fmt = &pgt->fmt;
+	const int depth = pgt->wc_depth;
 	int i;
 
-	for (i = 0; i < pgt->wc_depth; i++)
-		if (tdp_entry_load(fmt, pgt->wc_entry[i]) != pgt->wc_value[i])
+	/*
+	 * Relaxed loads: only the values are compared (exclusive mode has no
+	 * other writer whose table contents we would need to see).
+	 */
+	if (pgt->fmt.entry_size == 4) {
+		for (i = 0; i < depth; i++)
+			if (__atomic_load_n((const uint32_t *)pgt->wc_entry[i],
+					    __ATOMIC_RELAXED) !=
+			    pgt->wc_value[i])
+				return false;
+		return true;
+	}
+	for (i = 0; i < depth; i++)
+		if (__atomic_load_n((const uint64_t *)pgt->wc_entry[i],
+				    __ATOMIC_RELAXED) != pgt->wc_value[i])
 			return false;
 	return true;
+}
+
+/* The cache's constants, from the format (once per table). */
+static void wc_setup(struct tdp_pgt *pgt)
+{
+	const struct tdp_format *fmt = &pgt->fmt;
+	const struct tdp_level_desc *d0 = &fmt->lvl[0];
+	uint64_t reach = ~0ull;
+
+	/* One mask for alignment, pa_bits and what a page leaf can hold. */
+	if (d0->leaf_addr_mask)
+		reach = d0->leaf_addr_mask | tdp_low_mask(d0->shift) |
+			(d0->leaf_hi_mask << d0->leaf_hi_dst);
+	pgt->wc_pa_bad = ~reach | ~tdp_low_mask(fmt->pa_bits) |
+			 tdp_low_mask(d0->shift);
+	pgt->wc_page = 1ull << d0->shift;
 }
 
 /* Walk to the page-level table of @ia and cache the path; false if none. */
 static bool wc_fill(struct tdp_pgt *pgt, uint64_t ia)
 {
 	const struct tdp_format *fmt = &pgt->fmt;
-	const struct tdp_level_desc *d0 = &fmt->lvl[0];
+	const unsigned int es = fmt->entry_size;
 	uint8_t *table = pgt->root;
-	uint64_t child_pa, raw, reach;
+	uint64_t child_pa, raw, span;
 	int level, i = 0;
 
 	pgt->wc_span = 0;
 	for (level = tdp_root_level(fmt); level > 0; level--, i++) {
-		void *p = table + tdp_index(fmt, level, ia) * fmt->entry_size;
+		void *p = table + tdp_index(fmt, level, ia) * es;
 
 		raw = tdp_entry_load(fmt, p);
 		if (tdp_classify(fmt, level, raw) != TDP_ENTRY_TABLE)
@@ -843,18 +872,11 @@ static bool wc_fill(struct tdp_pgt *pgt, uint64_t ia)
 		pgt->wc_entry[i] = p;
 		pgt->wc_value[i] = raw;
 	}
-	/* One mask for alignment, pa_bits and what a page leaf can hold. */
-	reach = d0->leaf_addr_mask ? d0->leaf_addr_mask |
-					     tdp_low_mask(d0->shift) |
-					     (d0->leaf_hi_mask << d0->leaf_hi_dst)
-				   : ~0ull;
-	pgt->wc_pa_bad = ~reach | ~tdp_low_mask(fmt->pa_bits) |
-			 tdp_low_mask(d0->shift);
+	span = pgt->wc_page << fmt->lvl[0].index_bits;
 	pgt->wc_depth = i;
 	pgt->wc_table = table;
-	pgt->wc_page = 1ull << d0->shift;
-	pgt->wc_span = pgt->wc_page << d0->index_bits;
-	pgt->wc_addr = tdp_ia_to_addr(fmt, ia & ~(pgt->wc_span - 1));
+	pgt->wc_addr = tdp_ia_to_addr(fmt, ia & ~(span - 1));
+	pgt->wc_span = span;
 	return true;
 }
 
@@ -886,25 +908,37 @@ map_one_cached(struct tdp_pgt *pgt, uint64_t addr, uint64_t size, uint64_t pa,
 	return true;
 }
 
-/* The cache missed: walk, refill it, and try again. */
+/*
+ * The cache missed: walk and refill it. The path was just walked, so the
+ * rest of the cached checks (and not the path comparison) will do.
+ */
 static bool map_one_fill(struct tdp_pgt *pgt, uint64_t addr, uint64_t size,
 			 uint64_t pa, const struct tdp_attrs *attrs,
 			 uint32_t flags)
 {
 	const struct tdp_format *fmt = &pgt->fmt;
-	uint64_t ia, tmpl;
+	uint64_t ia, tmpl = pgt->wc_leaf;
+	uint8_t *p;
 
-	if (!tdp_addr_to_ia(fmt, addr, &ia) || fmt->levels < 2 ||
+	if (!pgt->wc_page)
+		wc_setup(pgt);
+	if ((flags & ~(0xfu << 8)) || size != pgt->wc_page ||
+	    ((addr | pa) & (size - 1)) || (pa & pgt->wc_pa_bad) ||
+	    !tdp_addr_to_ia(fmt, addr, &ia) || fmt->levels < 2 ||
 	    !wc_fill(pgt, ia))
 		return false;
-	if (!pgt->wc_leaf || !attrs_equal(attrs, &pgt->wc_attrs)) {
+	if (!tmpl || !attrs_equal(attrs, &pgt->wc_attrs)) {
 		/* A template of 0 is never cached: it would read as none. */
 		if (tdp_entry_encode_leaf(fmt, 0, 0, attrs, &tmpl) || !tmpl)
 			return false;
 		pgt->wc_attrs = *attrs;
 		pgt->wc_leaf = tmpl;
 	}
-	return map_one_cached(pgt, addr, size, pa, attrs, flags);
+	p = pgt->wc_table + tdp_index(fmt, 0, ia) * fmt->entry_size;
+	if (tdp_entry_present(&fmt->lvl[0], tdp_entry_load(fmt, p)))
+		return false;
+	tdp_entry_store(fmt, p, leaf_set_pa(fmt, 0, tmpl, pa));
+	return true;
 }
 
 /*
@@ -954,8 +988,7 @@ map_slow(struct tdp_pgt *pgt, uint64_t addr, uint64_t size, uint64_t pa,
 {
 	if (!attrs)
 		return -TDP_ERR_INVAL;
-	if (pgt && pgt->root && size == 1ull << pgt->fmt.lvl[0].shift &&
-	    map_one_fill(pgt, addr, size, pa, attrs, flags))
+	if (pgt && pgt->root && map_one_fill(pgt, addr, size, pa, attrs, flags))
 		return 0;
 	return map_range(pgt, addr, size, pa, attrs, flags, res);
 }

@@ -86,7 +86,7 @@ struct tdp_pgt {
 	 */
 	uint64_t wc_addr; /* input address the cached table starts at */
 	uint64_t wc_span; /* bytes it maps; 0: nothing cached */
-	uint64_t wc_page; /* bytes of a page */
+	uint64_t wc_page; /* bytes of a page; 0 until the first use */
 	uint64_t wc_pa_bad; /* bits a page's output address may not have */
 	uint8_t *wc_table;
 	int wc_depth; /* entries on the path, root first */
