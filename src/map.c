@@ -920,9 +920,12 @@ static bool map_one_fill(struct tdp_pgt *pgt, uint64_t addr, uint64_t size,
 	uint64_t ia, tmpl = pgt->wc_leaf;
 	uint8_t *p;
 
+	/* Shared mode never touches the cache: other threads use it too. */
+	if (flags & ~(0xfu << 8))
+		return false;
 	if (!pgt->wc_page)
 		wc_setup(pgt);
-	if ((flags & ~(0xfu << 8)) || size != pgt->wc_page ||
+	if (size != pgt->wc_page ||
 	    ((addr | pa) & (size - 1)) || (pa & pgt->wc_pa_bad) ||
 	    !tdp_addr_to_ia(fmt, addr, &ia) || fmt->levels < 2 ||
 	    !wc_fill(pgt, ia))
