@@ -37,6 +37,16 @@
  * never invalidates (aging is approximate, as on real hypervisors);
  * clearing dirty flags does, so the CPU sets them again on the next write.
  *
+ * @par The fault pattern
+ * Hypervisors map one page per fault, mostly next to the previous fault.
+ * An exclusive-mode tdp_map() of one smallest page (without
+ * TDP_OP_REPLACE) therefore remembers the page-level table it reached and
+ * the entries on the path to it, and the next such call into the same
+ * table skips the walk. The cache checks itself on every use (the path's
+ * entries must still hold the values it saw, compared from the root down),
+ * so entries may be changed by anyone between calls, the caller included;
+ * it only makes the common case fast and never changes a result.
+ *
  * @par Allocation failure
  * In exclusive mode (the default) an operation first counts exactly the
  * table pages it needs, takes them from the reservation passed in (if any)
