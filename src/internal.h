@@ -146,6 +146,30 @@ static inline void tdp_entry_store(const struct tdp_format *fmt, void *p,
 		__atomic_store_n((uint64_t *)p, val, __ATOMIC_RELEASE);
 }
 
+/*
+ * Whether the CPU may still set a bit in the valid leaf @raw while we
+ * change it: its accessed flag is clear, or its dirty flag is clear and
+ * the leaf is one the CPU can dirty (arm64 DBM: only a leaf with DBM set
+ * gets its write permission set by hardware; x86 has no such condition).
+ * Such a leaf must be changed atomically (compare-and-exchange, or an
+ * atomic AND that clears bits), or a flag the CPU sets between our read
+ * and our write is lost. When every bit the CPU may set is already set,
+ * nothing can race with us (KVM's spte_has_volatile_bits() rule) and, in
+ * exclusive mode, a plain store is enough.
+ *
+ * x86 sets the dirty flag only in a writable leaf, but deciding that is
+ * the backend's business: a read-only leaf with a clear dirty flag is
+ * treated as volatile, which costs an atomic but is never wrong.
+ */
+static inline bool tdp_leaf_volatile(const struct tdp_format *fmt,
+				     uint64_t raw)
+{
+	if (fmt->accessed_mask & ~raw)
+		return true;
+	return (fmt->dirty_mask & ~raw) &&
+	       (raw & fmt->dirty_requires) == fmt->dirty_requires;
+}
+
 static inline bool tdp_entry_present(const struct tdp_level_desc *d,
 				     uint64_t raw)
 {
