@@ -372,6 +372,13 @@ struct tdp_tlb_batch {
  */
 void tdp_tlb_note(struct tdp_tlb_batch *b, uint64_t ia, int level,
 		  uint64_t span, bool was_table);
+/*
+ * Note that @leaves (> 0) live leaves at @level changed, all inside
+ * [@lo, @hi] (whose ends are leaf boundaries): the same as noting each of
+ * them, in one call.
+ */
+void tdp_tlb_note_run(struct tdp_tlb_batch *b, uint64_t lo, uint64_t hi,
+		      int level, uint64_t leaves);
 /* Issue the batched invalidation: one call for everything noted. */
 void tdp_tlb_flush(const struct tdp_pgt *pgt, struct tdp_tlb_batch *b);
 /*
