@@ -205,6 +205,19 @@ tdp_classify(const struct tdp_format *fmt, int level, uint64_t raw)
 	return TDP_ENTRY_TABLE;
 }
 
+/*
+ * The bits of an entry at @level that tdp_classify() looks at: entries that
+ * agree on them are classified alike. Keep in step with tdp_classify().
+ */
+static inline uint64_t tdp_classify_bits(const struct tdp_format *fmt,
+					 int level)
+{
+	const struct tdp_level_desc *d = &fmt->lvl[level];
+
+	return d->present_any | d->present_all | d->leaf_mask |
+	       d->leaf_rsvd | d->table_rsvd | 63; /* bad_low6[] */
+}
+
 static inline uint64_t tdp_table_pa(const struct tdp_format *fmt, int level,
 				    uint64_t raw)
 {
