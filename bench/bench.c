@@ -840,7 +840,10 @@ static uint64_t naive_update(struct bench_case *c, uint64_t bit, bool set,
 		if (!(*e & bit))
 			continue;
 		/* The CPU sets accessed and dirty flags concurrently: a
-		 * correct hypervisor clears them atomically, as libtdp does. */
+		 * correct hypervisor clears them atomically whenever a flag
+		 * could otherwise be lost (libtdp stores plainly only once
+		 * every flag the CPU may set is set); the naive harvest
+		 * always clears atomically. */
 		if (atomic)
 			__atomic_fetch_and(e, ~bit, __ATOMIC_ACQ_REL);
 		else

@@ -146,6 +146,30 @@ static inline void tdp_entry_store(const struct tdp_format *fmt, void *p,
 		__atomic_store_n((uint64_t *)p, val, __ATOMIC_RELEASE);
 }
 
+/*
+ * Whether the CPU may still set a bit in the valid leaf @raw while we
+ * change it: its accessed flag is clear, or its dirty flag is clear and
+ * the leaf is one the CPU can dirty (arm64 DBM: only a leaf with DBM set
+ * gets its write permission set by hardware; x86 has no such condition).
+ * Such a leaf must be changed atomically (compare-and-exchange, or an
+ * atomic AND that clears bits), or a flag the CPU sets between our read
+ * and our write is lost. When every bit the CPU may set is already set,
+ * nothing can race with us (KVM's spte_has_volatile_bits() rule) and, in
+ * exclusive mode, a plain store is enough.
+ *
+ * x86 sets the dirty flag only in a writable leaf, but deciding that is
+ * the backend's business: a read-only leaf with a clear dirty flag is
+ * treated as volatile, which costs an atomic but is never wrong.
+ */
+static inline bool tdp_leaf_volatile(const struct tdp_format *fmt,
+				     uint64_t raw)
+{
+	if (fmt->accessed_mask & ~raw)
+		return true;
+	return (fmt->dirty_mask & ~raw) &&
+	       (raw & fmt->dirty_requires) == fmt->dirty_requires;
+}
+
 static inline bool tdp_entry_present(const struct tdp_level_desc *d,
 				     uint64_t raw)
 {
@@ -179,6 +203,19 @@ tdp_classify(const struct tdp_format *fmt, int level, uint64_t raw)
 	if ((raw & d->table_rsvd) || (fmt->bad_low6[0] >> (raw & 63)) & 1)
 		return TDP_ENTRY_RESERVED;
 	return TDP_ENTRY_TABLE;
+}
+
+/*
+ * The bits of an entry at @level that tdp_classify() looks at: entries that
+ * agree on them are classified alike. Keep in step with tdp_classify().
+ */
+static inline uint64_t tdp_classify_bits(const struct tdp_format *fmt,
+					 int level)
+{
+	const struct tdp_level_desc *d = &fmt->lvl[level];
+
+	return d->present_any | d->present_all | d->leaf_mask |
+	       d->leaf_rsvd | d->table_rsvd | 63; /* bad_low6[] */
 }
 
 static inline uint64_t tdp_table_pa(const struct tdp_format *fmt, int level,
@@ -348,6 +385,13 @@ struct tdp_tlb_batch {
  */
 void tdp_tlb_note(struct tdp_tlb_batch *b, uint64_t ia, int level,
 		  uint64_t span, bool was_table);
+/*
+ * Note that @leaves (> 0) live leaves at @level changed, all inside
+ * [@lo, @hi] (whose ends are leaf boundaries): the same as noting each of
+ * them, in one call.
+ */
+void tdp_tlb_note_run(struct tdp_tlb_batch *b, uint64_t lo, uint64_t hi,
+		      int level, uint64_t leaves);
 /* Issue the batched invalidation: one call for everything noted. */
 void tdp_tlb_flush(const struct tdp_pgt *pgt, struct tdp_tlb_batch *b);
 /*

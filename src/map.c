@@ -246,15 +246,6 @@ static uint64_t split_template(const struct tdp_format *fmt, int level,
 	return fmt->ops->split_leaf(fmt, level, block);
 }
 
-static bool volatile_leaf(const struct tdp_format *fmt, uint64_t old,
-			  enum tdp_entry_kind kind)
-{
-	uint64_t ad = fmt->accessed_mask | fmt->dirty_mask;
-
-	/* The CPU may still set accessed/dirty bits in a live leaf. */
-	return kind == TDP_ENTRY_LEAF && ad && (old & ad) != ad;
-}
-
 static bool cmpxchg_entry(const struct tdp_format *fmt, void *p,
 			  uint64_t old, uint64_t new)
 {
@@ -299,7 +290,8 @@ static int set_live_entry(struct op *op, void *p, int level, uint64_t ia,
 			  uint64_t old, enum tdp_entry_kind kind, uint64_t new)
 {
 	const struct tdp_format *fmt = op->fmt;
-	bool atomic = op->shared || volatile_leaf(fmt, old, kind);
+	bool atomic = op->shared || (kind == TDP_ENTRY_LEAF &&
+				     tdp_leaf_volatile(fmt, old));
 	bool was_valid = kind != TDP_ENTRY_INVALID;
 
 	if (was_valid && fmt->needs_bbm &&

@@ -1361,6 +1361,201 @@ static void test_tlb_harvest(void **state)
 	EQ(tlb_calls(&t), 0);
 }
 
+/* --- harvesting many pages ------------------------------------------------ */
+
+/*
+ * 1024 pages (two page tables) with every combination of the two flags, in
+ * runs and scattered, a few entries made malformed by hand, and a range
+ * that starts and ends inside a table and at no bitmap-word boundary.
+ * Report bits, callback order, the entries afterwards and the TLB flush
+ * are checked against what is computed here page by page.
+ */
+#define HP_BASE (6 * G1)
+#define HP_PA (20 * G1)
+#define HP_PAGES 1024u
+#define HP_FIRST 37u  /* first page of the harvested range */
+#define HP_LAST 1000u /* its last page */
+#define HP_WORDS ((HP_LAST - HP_FIRST + 1 + 63) / 64 + 1) /* one spare */
+
+struct hp_log {
+	unsigned int n;
+	uint64_t addr[HP_PAGES];
+	unsigned int stop_at; /* return stop_ret from this call (1-based) */
+	int stop_ret;
+};
+
+static int hp_fn(uint64_t addr, uint64_t size, void *arg)
+{
+	struct hp_log *l = arg;
+
+	if (size != K4 || l->n >= HP_PAGES)
+		fail_msg("report of 0x%llx bytes, or too many reports",
+			 (unsigned long long)size);
+	l->addr[l->n++] = addr;
+	return l->n == l->stop_at ? l->stop_ret : 0;
+}
+
+/* Page @k's flags: a long run with both, otherwise no regular order. */
+static uint32_t hp_flags(unsigned int k)
+{
+	static const uint32_t combo[4] = { 0, ACC, DIRTY, ACC | DIRTY };
+
+	if (k >= 128 && k < 448)
+		return ACC | DIRTY;
+	return combo[(k * 7 + k / 5) % 4];
+}
+
+/*
+ * Pages whose entry is made malformed, with both flags set: a reserved
+ * address bit (46 and up are beyond PA_BITS), or not present (no XWR for
+ * EPT, no P otherwise). Harvesting must skip them and leave them alone.
+ */
+static const unsigned int hp_bad[] = { 40, 41, 200, 201, 511, 512, 999 };
+
+static int hp_bad_kind(unsigned int k)
+{
+	unsigned int i;
+
+	for (i = 0; i < sizeof(hp_bad) / sizeof(hp_bad[0]); i++)
+		if (hp_bad[i] == k)
+			return 1 + (int)(i % 2); /* 1: reserved, 2: absent */
+	return 0;
+}
+
+/* The SDM's accessed (or, @dirty, dirty) bit of a leaf. */
+static uint64_t hp_bit(const struct fix *f, bool dirty)
+{
+	if (f->fc->ept)
+		return dirty ? 1ull << 9 : 1ull << 8;
+	return dirty ? 1ull << 6 : 1ull << 5;
+}
+
+/* Pointers to the entries, and the pages with malformed entries. */
+static void hp_setup(struct fix *f, uint64_t **ent)
+{
+	const uint64_t both = hp_bit(f, false) | hp_bit(f, true);
+	const uint64_t present = f->fc->ept ? 7 : 1;
+	unsigned int k;
+
+	for (k = 0; k < HP_PAGES; k++) {
+		struct tdp_lookup r;
+
+		MAP(f, HP_BASE + k * K4, K4, HP_PA + k * K4, RWX, hp_flags(k),
+		    0);
+		RET(tdp_lookup(&f->pgt, HP_BASE + k * K4, &r), 0);
+		EQ(r.last_level, 0);
+		ent[k] = (uint64_t *)(f->mem + (r.entry_pa[0] - POOL_BASE));
+	}
+	for (k = 0; k < HP_PAGES; k++) {
+		struct tdp_lookup r;
+
+		if (!hp_bad_kind(k))
+			continue;
+		*ent[k] |= both;
+		if (hp_bad_kind(k) == 1)
+			*ent[k] |= 1ull << 47;
+		else
+			*ent[k] &= ~present;
+		RET(tdp_lookup(&f->pgt, HP_BASE + k * K4, &r), -TDP_ERR_FAULT);
+	}
+}
+
+/* Page @k is harvested: in range, well formed, flag set in @raw. */
+static bool hp_hit(unsigned int k, uint64_t raw, uint64_t bit)
+{
+	return k >= HP_FIRST && k <= HP_LAST && !hp_bad_kind(k) &&
+	       (raw & bit);
+}
+
+/*
+ * One harvest over the range with a bitmap and the callback; @stop_at
+ * stops it at that report (0: never). Checks everything against @before.
+ */
+static void hp_check(struct fix *f, uint64_t **ent, const uint64_t *before,
+		     bool dirty, unsigned int stop_at)
+{
+	const uint64_t bit = hp_bit(f, dirty);
+	const uint64_t size = (HP_LAST - HP_FIRST + 1) * K4;
+	static struct hp_log l;
+	struct tdp_report r = { NULL, hp_fn, &l };
+	uint64_t bm[HP_WORDS], exp_bm[HP_WORDS];
+	unsigned int k, hits = 0;
+	int ret;
+
+	memset(&l, 0, sizeof(l));
+	l.stop_at = stop_at;
+	l.stop_ret = 5;
+	memset(bm, 0, sizeof(bm));
+	memset(exp_bm, 0, sizeof(exp_bm));
+	r.bitmap = bm;
+	ret = dirty ? tdp_harvest_dirty(&f->pgt, HP_BASE + HP_FIRST * K4,
+					size, 0, &r)
+		    : tdp_test_clear_young(&f->pgt, HP_BASE + HP_FIRST * K4,
+					   size, 0, &r);
+	for (k = 0; k < HP_PAGES; k++) {
+		bool hit = hp_hit(k, before[k], bit) &&
+			   (!stop_at || hits < stop_at);
+
+		if (hit) {
+			unsigned int n = k - HP_FIRST;
+
+			exp_bm[n / 64] |= 1ull << (n % 64);
+			if (hits < l.n)
+				EQ(l.addr[hits], HP_BASE + k * K4);
+			hits++;
+		}
+		EQ(*ent[k], hit ? before[k] & ~bit : before[k]);
+	}
+	RET(ret, stop_at ? 5 : 0);
+	EQ(l.n, hits);
+	for (k = 0; k < HP_WORDS; k++)
+		EQ(bm[k], exp_bm[k]);
+}
+
+static void test_harvest_many(void **state)
+{
+	struct fix *f = *state;
+	static uint64_t *ent[HP_PAGES];
+	static uint64_t orig[HP_PAGES], before[HP_PAGES];
+	const uint64_t dbit = hp_bit(f, true);
+	unsigned int k, first = 0, last = 0, n = 0;
+	struct tlb_log t;
+
+	hp_setup(f, ent);
+	for (k = 0; k < HP_PAGES; k++)
+		orig[k] = before[k] = *ent[k];
+	tlb_reset(&t, f);
+	RET(tdp_pgt_set_tlb(&f->pgt, &tlb_full, &t), 0);
+	/* Aging: no invalidation. */
+	hp_check(f, ent, before, false, 0);
+	EQ(tlb_calls(&t), 0);
+
+	/* Dirty: one flush from the first to the last page cleared. */
+	for (k = 0; k < HP_PAGES; k++) {
+		before[k] = *ent[k];
+		if (!hp_hit(k, before[k], dbit))
+			continue;
+		first = n++ ? first : k;
+		last = k;
+	}
+	hp_check(f, ent, before, true, 0);
+	EQ(tlb_calls(&t), 1);
+	EQ(t.n_range, 1);
+	EQ(t.addr, HP_BASE + first * K4);
+	EQ(t.size, (last - first + 1) * K4);
+
+	/* From the start again, stopped by the callback at the 70th page. */
+	for (k = 0; k < HP_PAGES; k++)
+		*ent[k] = before[k] = orig[k];
+	hp_check(f, ent, before, false, 70);
+	for (k = 0; k < HP_PAGES; k++)
+		before[k] = *ent[k];
+	tlb_reset(&t, f);
+	hp_check(f, ent, before, true, 70);
+	EQ(tlb_calls(&t), 1);
+	EQ(t.n_range, 1);
+}
+
 static void test_tlb_protect_replace(void **state)
 {
 	struct fix *f = *state;
@@ -2112,6 +2307,7 @@ int main(void)
 		F4(test_tlb_unmap_1g_unaligned),
 		F4(test_tlb_single_page),
 		F4(test_tlb_harvest),
+		F4(test_harvest_many),
 		F4(test_tlb_protect_replace),
 		F4(test_tlb_fallback),
 		FALL(test_worst_case),

@@ -255,8 +255,10 @@ struct tdp_report {
  * @param pgt The table.
  * @param addr First input address.
  * @param size Bytes.
- * @param flags 0 or TDP_OP_SHARED (the flag is always cleared with an
- *        atomic operation, so CPU updates of other bits are never lost).
+ * @param flags 0 or TDP_OP_SHARED. A flag is cleared with an atomic
+ *        operation whenever the CPU could set a flag of the entry
+ *        meanwhile (and always in shared mode), so CPU updates are never
+ *        lost; once all of them are set, a plain store suffices.
  * @param report Where to report; may be NULL.
  * @return 0; -TDP_ERR_INVAL (NULL table, unknown flags, zero size),
  *         -TDP_ERR_ALIGN, -TDP_ERR_RANGE for bad arguments;
