@@ -150,6 +150,22 @@ static void s2_decode_leaf(const struct tdp_format *fmt, int level,
 	a->sw = (uint32_t)TDP_FIELD_GET(S2_SW, raw);
 }
 
+static void s2_decode_walk(const struct tdp_format *fmt,
+			   struct tdp_lookup *res, uint64_t all_and,
+			   uint64_t all_or)
+{
+	int leaf = res->last_level;
+
+	(void)all_and; /* the leaf alone decides */
+	(void)all_or;
+	s2_decode_leaf(fmt, leaf, res->entry[leaf], &res->attrs);
+	/*
+	 * Table descriptors grant everything (s2_entry_perms), so the walk
+	 * grants what the leaf does.
+	 */
+	res->perms = res->attrs.perms;
+}
+
 /* S2AP and XN for @p, or -TDP_ERR_NOTSUP (no U/S in stage 2; without
  * FEAT_XNX execute is not split by exception level). */
 static int s2_perm_bits(const struct tdp_format *fmt, uint32_t p,
@@ -289,6 +305,7 @@ static const struct tdp_format_ops s2_ops = {
 	.set_leaf_perms = s2_set_leaf_perms,
 	.make_table = s2_make_table,
 	.entry_perms = s2_entry_perms,
+	.decode_walk = s2_decode_walk,
 	.explain = s2_explain,
 	.check_access = s2_check_access,
 };

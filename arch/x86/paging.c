@@ -84,6 +84,31 @@ static void paging_decode_leaf(const struct tdp_format *fmt, int level,
 	a->sw = tdp_x86_sw_get(raw, X86_SW_LOW, sw_high(fmt));
 }
 
+static void paging_decode_walk(const struct tdp_format *fmt,
+			       struct tdp_lookup *res, uint64_t all_and,
+			       uint64_t all_or)
+{
+	int leaf = res->last_level, l;
+
+	/*
+	 * R/W and U/S grant at every level and XD denies, so the AND and the
+	 * OR of the entries decide; but a PAE PDPTE grants everything while
+	 * its R/W and U/S bits are reserved (zero): leave it out.
+	 */
+	if (is_pae_pdpte(fmt, res->root_level)) {
+		all_and = ~0ull;
+		all_or = 0;
+		for (l = leaf; l < res->root_level; l++) {
+			all_and &= res->entry[l];
+			all_or |= res->entry[l];
+		}
+	}
+	res->perms = paging_entry_perms(fmt, leaf,
+					(all_and & ~X86_XD) | (all_or & X86_XD),
+					true);
+	paging_decode_leaf(fmt, leaf, res->entry[leaf], &res->attrs);
+}
+
 static int pat_index(const struct tdp_attrs *a, unsigned int *idx)
 {
 	unsigned int i;
@@ -261,6 +286,7 @@ static const struct tdp_format_ops paging_ops = {
 	.set_leaf_perms = paging_set_leaf_perms,
 	.make_table = paging_make_table,
 	.entry_perms = paging_entry_perms,
+	.decode_walk = paging_decode_walk,
 	.explain = paging_explain,
 	.check_access = paging_check_access,
 };
