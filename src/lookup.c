@@ -292,8 +292,14 @@ lookup_walk(const struct tdp_pgt *pgt, uint64_t addr, struct tdp_lookup *res,
 		}
 		/* fallthrough */
 	default:
-		/* Level 0 holds no tables (tdp_format_init() makes sure). */
+		/*
+		 * Level 0 holds no tables (tdp_format_init() makes sure).
+		 * Most walks end here: finish a leaf with the level known.
+		 */
 		fast_read(fmt, 0, addr, res, &w, esz);
+		if (TDP_LIKELY(tdp_fast_leaf(&fmt->lvl[0], w.raw)))
+			return lookup_leaf(fmt, addr, res, 0, w.raw, w.all_and,
+					   w.all_or);
 		break;
 	}
 	if (TDP_LIKELY(tdp_fast_leaf(&fmt->lvl[level], w.raw)))

@@ -82,12 +82,14 @@ static inline void ept_decode_leaf(const struct tdp_format *fmt, int level,
 	/* Bit 61 means SPP only in 4 KiB leaves with SPP enabled. */
 	if (level == 0 && ept_has(fmt, TDP_FEAT_EPT_SPP))
 		flags |= TDP_BIT_MOVE(raw, EPT_SPP, TDP_ATTR_SPP);
-	*a = (struct tdp_attrs){
-		.perms = ept_perms(fmt, raw),
-		.flags = (uint32_t)flags,
-		.memtype = ept_mt_to_memtype[TDP_FIELD_GET(EPT_MEMTYPE, raw)],
-		.sw = tdp_x86_sw_get(raw, EPT_SW_LOW, EPT_SW_HIGH),
-	};
+	a->perms = ept_perms(fmt, raw);
+	a->flags = (uint32_t)flags;
+	a->memtype = ept_mt_to_memtype[TDP_FIELD_GET(EPT_MEMTYPE, raw)];
+	a->pat = 0;
+	a->pkey = 0;
+	a->shareability = TDP_SH_DEFAULT;
+	a->sw = tdp_x86_sw_get(raw, EPT_SW_LOW, EPT_SW_HIGH);
+	a->subpage_write = 0;
 }
 
 static void ept_decode_walk(const struct tdp_format *fmt,
