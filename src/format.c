@@ -25,6 +25,122 @@ static const struct tdp_format_entry tdp_formats[] = {
 	[TDP_FMT_S2_64K] = { "s2-64k", tdp_arm64_s2_setup },
 };
 
+/*
+ * Patterns of bits 5:0 (bit p of the map for pattern p) without any bit of
+ * @present_any: an entry needs a present bit among bits 5:0 to take the
+ * fast path; one whose only present bits are higher takes the full rules.
+ */
+static uint64_t low6_absent(uint64_t present_any)
+{
+	uint64_t map = 0;
+	unsigned int p;
+
+	if (!present_any)
+		return 0;
+	for (p = 0; p < 64; p++)
+		if (!(p & present_any))
+			map |= TDP_BIT(p);
+	return map;
+}
+
+/*
+ * Fold a low-six-bit map into its mask test where one compare can do both:
+ * when the patterns of bits 5:0 that pass the test and are not in the map
+ * are exactly those with certain bits fixed, fix those bits in the test
+ * and empty the map.
+ */
+static void fold_low6(uint64_t *mask, uint64_t *value, uint64_t *bad)
+{
+	uint64_t m6 = *mask & 63, v6 = *value & 63, fixed, want;
+	uint64_t good_and = 63, good_or = 0;
+	unsigned int p, good = 0, cube = 0;
+
+	if (!*bad)
+		return;
+	for (p = 0; p < 64; p++) {
+		if ((p & m6) != v6 || ((*bad >> p) & 1))
+			continue;
+		good++;
+		good_and &= p;
+		good_or |= p;
+	}
+	fixed = ~(good_and ^ good_or) & 63;
+	want = good_and & fixed;
+	for (p = 0; p < 64; p++)
+		if ((p & m6) == v6 && (p & fixed) == want)
+			cube++;
+	if (!good || cube != good)
+		return;
+	*mask |= fixed;
+	*value |= want;
+	*bad = 0;
+}
+
+/*
+ * The fast tests of struct tdp_level_desc, derived from the full rules so
+ * that passing one implies the full rules' verdict; where one compare
+ * cannot express a rule, the test is made one that no entry passes.
+ */
+static void derive_fast_rules(struct tdp_format *fmt)
+{
+	const uint64_t never_mask = 0, never_value = 1;
+	bool plain = fmt->entry_size == 8;
+	int l;
+
+	for (l = 0; l < fmt->levels; l++) {
+		struct tdp_level_desc *d = &fmt->lvl[l];
+		uint64_t absent = low6_absent(d->present_any);
+		uint64_t m = d->present_all | d->table_rsvd;
+		uint64_t v = d->present_all;
+		bool not_leaf;
+
+		d->index_mask = tdp_low_mask(d->index_bits);
+
+		/*
+		 * A table: present, not leaf shaped, no reserved bit set;
+		 * never at level 0, which the fast walk relies on to stop.
+		 */
+		if (l == 0) {
+			not_leaf = false;
+		} else if (d->leaf_value & ~d->leaf_mask) {
+			not_leaf = true; /* no entry is leaf shaped */
+		} else if (tdp_is_pow2(d->leaf_mask)) {
+			m |= d->leaf_mask;
+			v |= d->leaf_mask & ~d->leaf_value;
+			not_leaf = (v & d->leaf_mask) != d->leaf_value;
+		} else {
+			not_leaf = false;
+		}
+		if (!not_leaf || (v & d->table_rsvd)) {
+			m = never_mask;
+			v = never_value;
+		}
+		d->fast_table_mask = m;
+		d->fast_table_value = v;
+		d->fast_table_bad_low6 = fmt->bad_low6[0] | absent;
+		fold_low6(&d->fast_table_mask, &d->fast_table_value,
+			  &d->fast_table_bad_low6);
+		if (l > 0 && (d->fast_table_bad_low6 || d->table_hi_mask))
+			plain = false;
+
+		/* A leaf: present, leaf shaped, at a leaf level, not reserved. */
+		m = d->present_all | d->leaf_rsvd | d->leaf_mask;
+		v = d->present_all | d->leaf_value;
+		if (!(fmt->leaf_levels & (1u << l)) ||
+		    (d->leaf_value & ~d->leaf_mask) ||
+		    (v & d->leaf_mask) != d->leaf_value || (v & d->leaf_rsvd)) {
+			m = never_mask;
+			v = never_value;
+		}
+		d->fast_leaf_mask = m;
+		d->fast_leaf_value = v;
+		d->fast_leaf_bad_low6 = fmt->bad_low6[1] | absent;
+		fold_low6(&d->fast_leaf_mask, &d->fast_leaf_value,
+			  &d->fast_leaf_bad_low6);
+	}
+	fmt->fast_plain_tables = plain;
+}
+
 int tdp_format_init(struct tdp_format *fmt,
 		    const struct tdp_format_config *cfg)
 {
@@ -43,6 +159,7 @@ int tdp_format_init(struct tdp_format *fmt,
 	ret = e->setup(&f);
 	if (ret)
 		return ret;
+	derive_fast_rules(&f);
 	*fmt = f;
 	return 0;
 }

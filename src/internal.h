@@ -23,6 +23,29 @@
 #define TDP_FIELD_PREP(mask, val)                                             \
 	(((uint64_t)(val) << __builtin_ctzll(mask)) & (mask))
 
+/*
+ * The bit of @val under the single-bit constant mask @from, moved to the
+ * position of the single-bit constant mask @to: a shift and an AND, no
+ * branch. (The shift counts are taken mod 64 so that the arm not chosen
+ * never shifts by a negative count.)
+ */
+#define TDP_BIT_MOVE(val, from, to)                                           \
+	(__builtin_ctzll(from) >= __builtin_ctzll(to)                         \
+		 ? ((uint64_t)(val) >>                                         \
+		    ((__builtin_ctzll(from) - __builtin_ctzll(to)) & 63)) &    \
+			   (to)                                                \
+		 : ((uint64_t)(val) <<                                         \
+		    ((__builtin_ctzll(to) - __builtin_ctzll(from)) & 63)) &    \
+			   (to))
+
+/* Branch hints, for hot paths whose rare cases are known. */
+#define TDP_LIKELY(x) __builtin_expect(!!(x), 1)
+#define TDP_UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+/* Bits in a (constant, contiguous, non-zero) mask. */
+#define TDP_FIELD_WIDTH(mask)                                                 \
+	(64 - __builtin_clzll(mask) - __builtin_ctzll(mask))
+
 #define TDP_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Mask of the low n bits, valid for n = 0..64. */
@@ -90,6 +113,18 @@ struct tdp_format_ops {
 	/* TDP_PERM_* bits a present entry grants to the walk's AND. */
 	uint32_t (*entry_perms)(const struct tdp_format *fmt, int level,
 				uint64_t raw, bool leaf);
+	/*
+	 * Fill @res->attrs (decode_leaf() of the leaf) and @res->perms (the
+	 * AND of entry_perms() over the walk) for a lookup that reached a
+	 * valid leaf: @res->entry holds the entries from root_level down to
+	 * the leaf at last_level, and @all_and and @all_or are their AND and
+	 * OR, which give most formats' walk permissions at once (a bit that
+	 * grants combines by AND, one that denies, such as XD, by OR). One
+	 * call per lookup, not one per level.
+	 */
+	void (*decode_walk)(const struct tdp_format *fmt,
+			    struct tdp_lookup *res, uint64_t all_and,
+			    uint64_t all_or);
 	/* Why a present entry was classified reserved (a tdp_fault_detail). */
 	uint32_t (*explain)(const struct tdp_format *fmt, int level,
 			    uint64_t raw);
@@ -182,6 +217,24 @@ static inline bool tdp_entry_leaf_shape(const struct tdp_level_desc *d,
 					uint64_t raw)
 {
 	return (raw & d->leaf_mask) == d->leaf_value;
+}
+
+/*
+ * The fast tests derived by tdp_format_init() (see struct tdp_level_desc):
+ * true means the entry is a valid table (leaf); false means only that the
+ * full rules of tdp_classify() must decide.
+ */
+static inline bool tdp_fast_table(const struct tdp_level_desc *d,
+				  uint64_t raw)
+{
+	return (raw & d->fast_table_mask) == d->fast_table_value &&
+	       !((d->fast_table_bad_low6 >> (raw & 63)) & 1);
+}
+
+static inline bool tdp_fast_leaf(const struct tdp_level_desc *d, uint64_t raw)
+{
+	return (raw & d->fast_leaf_mask) == d->fast_leaf_value &&
+	       !((d->fast_leaf_bad_low6 >> (raw & 63)) & 1);
 }
 
 /* Classify by the masks alone (never TDP_ENTRY_BAD_POINTER). */

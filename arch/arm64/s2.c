@@ -57,45 +57,63 @@ static bool block_level(const struct tdp_format *fmt, unsigned int g,
 	return lvl == 1 && big;
 }
 
+/*
+ * Execute permissions of a leaf by XN[1:0]: with FEAT_XNX (row 1) both
+ * bits count; without it (row 0) only XN[1] does.
+ */
+static const uint8_t s2_xn_perms[2][4] = {
+	{
+		[S2_XN_EL1_EL0] = TDP_PERM_X | TDP_PERM_XU,
+		[S2_XN_EL0_ONLY] = TDP_PERM_X | TDP_PERM_XU,
+	},
+	{
+		[S2_XN_EL1_EL0] = TDP_PERM_X | TDP_PERM_XU,
+		[S2_XN_EL0_ONLY] = TDP_PERM_XU,
+		[S2_XN_EL1_ONLY] = TDP_PERM_X,
+	},
+};
+
+static inline uint32_t s2_leaf_perms(const struct tdp_format *fmt,
+				     uint64_t raw)
+{
+	return (uint32_t)(TDP_BIT_MOVE(raw, S2AP_R, TDP_PERM_R) |
+			  TDP_BIT_MOVE(raw, S2AP_W, TDP_PERM_W)) |
+	       s2_xn_perms[has(fmt, TDP_FEAT_S2_XNX)]
+			  [TDP_FIELD_GET(S2_XN, raw)];
+}
+
 static uint32_t s2_entry_perms(const struct tdp_format *fmt, int level,
 			       uint64_t raw, bool leaf)
 {
-	uint32_t p = 0;
-	unsigned int xn;
-
 	(void)level; /* the same encoding at every level */
 	/* Stage-2 table descriptors carry no permissions: leaves decide. */
 	if (!leaf)
 		return TDP_PERM_RWX;
-	if (raw & S2AP_R)
-		p |= TDP_PERM_R;
-	if (raw & S2AP_W)
-		p |= TDP_PERM_W;
-	if (!has(fmt, TDP_FEAT_S2_XNX)) {
-		if (!(raw & S2_XN1))
-			p |= TDP_PERM_X | TDP_PERM_XU;
-		return p;
-	}
-	xn = (unsigned int)TDP_FIELD_GET(S2_XN, raw);
-	if (xn == S2_XN_EL1_EL0 || xn == S2_XN_EL1_ONLY)
-		p |= TDP_PERM_X;
-	if (xn == S2_XN_EL1_EL0 || xn == S2_XN_EL0_ONLY)
-		p |= TDP_PERM_XU;
-	return p;
+	return s2_leaf_perms(fmt, raw);
 }
 
-static uint8_t memattr_to_memtype(const struct tdp_format *fmt, unsigned int m)
-{
-	if (!(m & 0xc)) /* MemAttr[3:2] = 0: Device, in either encoding */
-		return (uint8_t)(TDP_MT_DEV_NGNRNE + (m & 3));
-	if (has(fmt, TDP_FEAT_S2_FWB))
-		return m == S2_FWB_MT_NORMAL_NC ? TDP_MT_NC : TDP_MT_WB;
-	if (m == S2_MT_NORMAL_NC)
-		return TDP_MT_NC;
-	if (m == S2_MT_NORMAL_WT)
-		return TDP_MT_WT;
-	return TDP_MT_WB;
-}
+/*
+ * Memory types by MemAttr[3:0], without FWB (row 0) and with it (row 1).
+ * MemAttr[3:2] = 0 is Device in either encoding; every encoding not
+ * listed is Normal write-back (TDP_MT_WB is 0).
+ */
+static const uint8_t s2_memtypes[2][16] = {
+	{
+		[S2_MT_DEV_NGNRNE] = TDP_MT_DEV_NGNRNE,
+		[S2_MT_DEV_NGNRE] = TDP_MT_DEV_NGNRE,
+		[S2_MT_DEV_NGRE] = TDP_MT_DEV_NGRE,
+		[S2_MT_DEV_GRE] = TDP_MT_DEV_GRE,
+		[S2_MT_NORMAL_NC] = TDP_MT_NC,
+		[S2_MT_NORMAL_WT] = TDP_MT_WT,
+	},
+	{
+		[S2_MT_DEV_NGNRNE] = TDP_MT_DEV_NGNRNE,
+		[S2_MT_DEV_NGNRE] = TDP_MT_DEV_NGNRE,
+		[S2_MT_DEV_NGRE] = TDP_MT_DEV_NGRE,
+		[S2_MT_DEV_GRE] = TDP_MT_DEV_GRE,
+		[S2_FWB_MT_NORMAL_NC] = TDP_MT_NC,
+	},
+};
 
 static int memtype_to_memattr(const struct tdp_format *fmt, uint8_t mt,
 			      unsigned int *m)
@@ -125,29 +143,46 @@ static int memtype_to_memattr(const struct tdp_format *fmt, uint8_t mt,
 	}
 }
 
-static void s2_decode_leaf(const struct tdp_format *fmt, int level,
-			   uint64_t raw, struct tdp_attrs *a)
+static inline void s2_decode_leaf(const struct tdp_format *fmt, int level,
+				  uint64_t raw, struct tdp_attrs *a)
 {
-	*a = (struct tdp_attrs){ 0 };
-	a->perms = s2_entry_perms(fmt, level, raw, true);
-	a->memtype = memattr_to_memtype(
-		fmt, (unsigned int)TDP_FIELD_GET(S2_MEMATTR, raw));
-	if (!has(fmt, TDP_FEAT_S2_LPA2)) {
-		static const uint8_t sh[4] = { TDP_SH_NONE, TDP_SH_NONE,
-					       TDP_SH_OUTER, TDP_SH_INNER };
+	static const uint8_t sh[4] = { TDP_SH_NONE, TDP_SH_NONE, TDP_SH_OUTER,
+				       TDP_SH_INNER };
+	uint64_t flags = TDP_BIT_MOVE(raw, S2_AF, TDP_ATTR_ACCESSED) |
+			 TDP_BIT_MOVE(raw, S2_DBM, TDP_ATTR_DBM) |
+			 TDP_BIT_MOVE(raw, S2_CONTIGUOUS, TDP_ATTR_CONTIGUOUS);
 
-		a->shareability = sh[TDP_FIELD_GET(S2_SH, raw)];
-	}
-	if (raw & S2_AF)
-		a->flags |= TDP_ATTR_ACCESSED;
-	if (raw & S2_DBM)
-		a->flags |= TDP_ATTR_DBM;
+	(void)level; /* the same attributes at every level */
 	/* With DBM, a writable page is one the hardware (or we) dirtied. */
-	if ((raw & S2_DBM) && (raw & S2AP_W))
-		a->flags |= TDP_ATTR_DIRTY;
-	if (raw & S2_CONTIGUOUS)
-		a->flags |= TDP_ATTR_CONTIGUOUS;
+	flags |= TDP_BIT_MOVE(raw, S2_DBM, TDP_ATTR_DIRTY) &
+		 TDP_BIT_MOVE(raw, S2AP_W, TDP_ATTR_DIRTY);
+	a->perms = s2_leaf_perms(fmt, raw);
+	a->flags = (uint32_t)flags;
+	a->memtype = s2_memtypes[has(fmt, TDP_FEAT_S2_FWB)]
+				[TDP_FIELD_GET(S2_MEMATTR, raw)];
+	a->pat = 0;
+	a->pkey = 0;
+	/* With LPA2 these bits are address bits; VTCR_EL2 holds SH. */
+	a->shareability = has(fmt, TDP_FEAT_S2_LPA2) ? TDP_SH_DEFAULT
+				: sh[TDP_FIELD_GET(S2_SH, raw)];
 	a->sw = (uint32_t)TDP_FIELD_GET(S2_SW, raw);
+	a->subpage_write = 0;
+}
+
+static void s2_decode_walk(const struct tdp_format *fmt,
+			   struct tdp_lookup *res, uint64_t all_and,
+			   uint64_t all_or)
+{
+	int leaf = res->last_level;
+
+	(void)all_and; /* the leaf alone decides */
+	(void)all_or;
+	s2_decode_leaf(fmt, leaf, res->entry[leaf], &res->attrs);
+	/*
+	 * Table descriptors grant everything (s2_entry_perms), so the walk
+	 * grants what the leaf does.
+	 */
+	res->perms = res->attrs.perms;
 }
 
 /* S2AP and XN for @p, or -TDP_ERR_NOTSUP (no U/S in stage 2; without
@@ -289,6 +324,7 @@ static const struct tdp_format_ops s2_ops = {
 	.set_leaf_perms = s2_set_leaf_perms,
 	.make_table = s2_make_table,
 	.entry_perms = s2_entry_perms,
+	.decode_walk = s2_decode_walk,
 	.explain = s2_explain,
 	.check_access = s2_check_access,
 };

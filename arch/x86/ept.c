@@ -25,26 +25,27 @@ static bool ept_bad_memtype(unsigned int mt)
 	return mt == 2 || mt == 3 || mt == 7;
 }
 
+/* TDP_PERM_* bits of @raw: the same bits at every level. */
+static inline uint32_t ept_perms(const struct tdp_format *fmt, uint64_t raw)
+{
+	uint64_t p = TDP_BIT_MOVE(raw, EPT_R, TDP_PERM_R) |
+		     TDP_BIT_MOVE(raw, EPT_W, TDP_PERM_W) |
+		     TDP_BIT_MOVE(raw, EPT_X, TDP_PERM_X);
+
+	/* Without mode-based control, X is execute in every mode. */
+	if (ept_has(fmt, TDP_FEAT_EPT_MBEC))
+		p |= TDP_BIT_MOVE(raw, EPT_XU, TDP_PERM_XU);
+	else
+		p |= TDP_BIT_MOVE(raw, EPT_X, TDP_PERM_XU);
+	return (uint32_t)p;
+}
+
 static uint32_t ept_entry_perms(const struct tdp_format *fmt, int level,
 				uint64_t raw, bool leaf)
 {
-	uint32_t p = 0;
-
 	(void)level; /* EPT grants the same bits at every level */
 	(void)leaf;
-	if (raw & EPT_R)
-		p |= TDP_PERM_R;
-	if (raw & EPT_W)
-		p |= TDP_PERM_W;
-	if (ept_has(fmt, TDP_FEAT_EPT_MBEC)) {
-		if (raw & EPT_X)
-			p |= TDP_PERM_X;
-		if (raw & EPT_XU)
-			p |= TDP_PERM_XU;
-	} else if (raw & EPT_X) {
-		p |= TDP_PERM_X | TDP_PERM_XU;
-	}
-	return p;
+	return ept_perms(fmt, raw);
 }
 
 static const uint8_t ept_mt_to_memtype[8] = {
@@ -67,21 +68,39 @@ static const struct {
 	{ EPT_SUPPRESS_VE, TDP_ATTR_SUPPRESS_VE },
 };
 
-static void ept_decode_leaf(const struct tdp_format *fmt, int level,
-			    uint64_t raw, struct tdp_attrs *a)
+static inline void ept_decode_leaf(const struct tdp_format *fmt, int level,
+				   uint64_t raw, struct tdp_attrs *a)
 {
+	uint64_t flags = 0;
 	unsigned int i;
 
-	*a = (struct tdp_attrs){ 0 };
-	a->perms = ept_entry_perms(fmt, level, raw, true);
-	a->memtype = ept_mt_to_memtype[TDP_FIELD_GET(EPT_MEMTYPE, raw)];
+	/* Unrolled, every move below is a constant shift and an AND. */
+#pragma GCC unroll 8
 	for (i = 0; i < TDP_ARRAY_SIZE(ept_flag_bits); i++)
-		if (raw & ept_flag_bits[i].bit)
-			a->flags |= ept_flag_bits[i].flag;
+		flags |= TDP_BIT_MOVE(raw, ept_flag_bits[i].bit,
+				      ept_flag_bits[i].flag);
 	/* Bit 61 means SPP only in 4 KiB leaves with SPP enabled. */
-	if (level == 0 && ept_has(fmt, TDP_FEAT_EPT_SPP) && (raw & EPT_SPP))
-		a->flags |= TDP_ATTR_SPP;
+	if (level == 0 && ept_has(fmt, TDP_FEAT_EPT_SPP))
+		flags |= TDP_BIT_MOVE(raw, EPT_SPP, TDP_ATTR_SPP);
+	a->perms = ept_perms(fmt, raw);
+	a->flags = (uint32_t)flags;
+	a->memtype = ept_mt_to_memtype[TDP_FIELD_GET(EPT_MEMTYPE, raw)];
+	a->pat = 0;
+	a->pkey = 0;
+	a->shareability = TDP_SH_DEFAULT;
 	a->sw = tdp_x86_sw_get(raw, EPT_SW_LOW, EPT_SW_HIGH);
+	a->subpage_write = 0;
+}
+
+static void ept_decode_walk(const struct tdp_format *fmt,
+			    struct tdp_lookup *res, uint64_t all_and,
+			    uint64_t all_or)
+{
+	(void)all_or; /* every EPT permission bit grants */
+	ept_decode_leaf(fmt, res->last_level, res->entry[res->last_level],
+			&res->attrs);
+	/* Each permission is the same bit at every level. */
+	res->perms = ept_perms(fmt, all_and);
 }
 
 static int ept_memtype_bits(uint8_t memtype, uint64_t *bits)
@@ -236,6 +255,7 @@ static const struct tdp_format_ops ept_ops = {
 	.set_leaf_perms = ept_set_leaf_perms,
 	.make_table = ept_make_table,
 	.entry_perms = ept_entry_perms,
+	.decode_walk = ept_decode_walk,
 	.explain = ept_explain,
 	.check_access = ept_check_access,
 };

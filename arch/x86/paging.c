@@ -42,22 +42,27 @@ static uint64_t sw_high(const struct tdp_format *fmt)
 	return is_ia32e(fmt) ? X86_SW_HIGH : 0;
 }
 
+/*
+ * TDP_PERM_* bits of an entry other than a PAE PDPTE: a present entry is
+ * readable, R/W and U/S grant, XD (when @nx, EFER.NXE = 1) denies.
+ */
+static inline uint32_t paging_perms(uint64_t raw, bool nx)
+{
+	uint64_t p = TDP_PERM_R | TDP_BIT_MOVE(raw, X86_RW, TDP_PERM_W) |
+		     TDP_BIT_MOVE(raw, X86_US, TDP_PERM_U);
+
+	return (uint32_t)p | (nx && (raw & X86_XD) ? 0
+						   : TDP_PERM_X | TDP_PERM_XU);
+}
+
 static uint32_t paging_entry_perms(const struct tdp_format *fmt, int level,
 				   uint64_t raw, bool leaf)
 {
-	uint32_t p = TDP_PERM_R;
-
 	(void)leaf; /* tables and leaves grant the same bits */
 	/* PDPTEs hold no permissions: R/W and U/S are reserved there. */
 	if (is_pae_pdpte(fmt, level))
 		return TDP_PERM_RWX | TDP_PERM_U;
-	if (raw & X86_RW)
-		p |= TDP_PERM_W;
-	if (raw & X86_US)
-		p |= TDP_PERM_U;
-	if (!(nx_enabled(fmt) && (raw & X86_XD)))
-		p |= TDP_PERM_X | TDP_PERM_XU;
-	return p;
+	return paging_perms(raw, nx_enabled(fmt));
 }
 
 static uint64_t pat_bit(int level)
@@ -65,23 +70,56 @@ static uint64_t pat_bit(int level)
 	return level ? X86_LARGE_PAT : X86_PTE_PAT;
 }
 
-static void paging_decode_leaf(const struct tdp_format *fmt, int level,
-			       uint64_t raw, struct tdp_attrs *a)
+/* tdp_attrs::pat: bit 2 is PAT, bit 1 PCD, bit 0 PWT. */
+#define PAT_INDEX_PWT TDP_BIT(0)
+#define PAT_INDEX_PCD TDP_BIT(1)
+#define PAT_INDEX_PAT TDP_BIT(2)
+
+static inline void paging_decode_leaf(const struct tdp_format *fmt,
+				      int level, uint64_t raw,
+				      struct tdp_attrs *a)
 {
-	*a = (struct tdp_attrs){ 0 };
-	a->perms = paging_entry_perms(fmt, level, raw, true);
-	if (raw & X86_A)
-		a->flags |= TDP_ATTR_ACCESSED;
-	if (raw & X86_D)
-		a->flags |= TDP_ATTR_DIRTY;
-	if (raw & X86_G)
-		a->flags |= TDP_ATTR_GLOBAL;
-	a->pat = (uint8_t)((raw & pat_bit(level) ? 4 : 0) |
-			   (raw & X86_PCD ? 2 : 0) | (raw & X86_PWT ? 1 : 0));
-	a->memtype = default_pat[a->pat];
-	if (is_ia32e(fmt))
-		a->pkey = (uint8_t)TDP_FIELD_GET(X86_PKEY, raw);
-	a->sw = tdp_x86_sw_get(raw, X86_SW_LOW, sw_high(fmt));
+	bool ia32e = is_ia32e(fmt);
+	uint64_t pat = TDP_BIT_MOVE(raw, X86_PWT, PAT_INDEX_PWT) |
+		       TDP_BIT_MOVE(raw, X86_PCD, PAT_INDEX_PCD);
+
+	pat |= level ? TDP_BIT_MOVE(raw, X86_LARGE_PAT, PAT_INDEX_PAT)
+		     : TDP_BIT_MOVE(raw, X86_PTE_PAT, PAT_INDEX_PAT);
+	a->perms = paging_perms(raw, nx_enabled(fmt));
+	a->flags = (uint32_t)(TDP_BIT_MOVE(raw, X86_A, TDP_ATTR_ACCESSED) |
+			      TDP_BIT_MOVE(raw, X86_D, TDP_ATTR_DIRTY) |
+			      TDP_BIT_MOVE(raw, X86_G, TDP_ATTR_GLOBAL));
+	a->memtype = default_pat[pat];
+	a->pat = (uint8_t)pat;
+	a->pkey = ia32e ? (uint8_t)TDP_FIELD_GET(X86_PKEY, raw) : 0;
+	a->shareability = TDP_SH_DEFAULT;
+	a->sw = ia32e ? tdp_x86_sw_get(raw, X86_SW_LOW, X86_SW_HIGH)
+		      : tdp_x86_sw_get(raw, X86_SW_LOW, 0);
+	a->subpage_write = 0;
+}
+
+static void paging_decode_walk(const struct tdp_format *fmt,
+			       struct tdp_lookup *res, uint64_t all_and,
+			       uint64_t all_or)
+{
+	int leaf = res->last_level, l;
+
+	/*
+	 * R/W and U/S grant at every level and XD denies, so the AND and the
+	 * OR of the entries decide; but a PAE PDPTE grants everything while
+	 * its R/W and U/S bits are reserved (zero): leave it out.
+	 */
+	if (is_pae_pdpte(fmt, res->root_level)) {
+		all_and = ~0ull;
+		all_or = 0;
+		for (l = leaf; l < res->root_level; l++) {
+			all_and &= res->entry[l];
+			all_or |= res->entry[l];
+		}
+	}
+	res->perms = paging_perms((all_and & ~X86_XD) | (all_or & X86_XD),
+				  nx_enabled(fmt));
+	paging_decode_leaf(fmt, leaf, res->entry[leaf], &res->attrs);
 }
 
 static int pat_index(const struct tdp_attrs *a, unsigned int *idx)
@@ -261,6 +299,7 @@ static const struct tdp_format_ops paging_ops = {
 	.set_leaf_perms = paging_set_leaf_perms,
 	.make_table = paging_make_table,
 	.entry_perms = paging_entry_perms,
+	.decode_walk = paging_decode_walk,
 	.explain = paging_explain,
 	.check_access = paging_check_access,
 };

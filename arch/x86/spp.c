@@ -97,6 +97,19 @@ static void spp_decode_leaf(const struct tdp_format *fmt, int level,
 	a->subpage_write = bitmap;
 }
 
+static void spp_decode_walk(const struct tdp_format *fmt,
+			    struct tdp_lookup *res, uint64_t all_and,
+			    uint64_t all_or)
+{
+	int leaf = res->last_level;
+
+	(void)all_and; /* no SPPT entry restricts access */
+	(void)all_or;
+	spp_decode_leaf(fmt, leaf, res->entry[leaf], &res->attrs);
+	/* No SPPT entry restricts access (spp_entry_perms). */
+	res->perms = TDP_PERM_RWX;
+}
+
 static int spp_encode_leaf(const struct tdp_format *fmt, int level,
 			   uint64_t pa, const struct tdp_attrs *a,
 			   uint64_t *raw)
@@ -165,6 +178,7 @@ static const struct tdp_format_ops spp_ops = {
 	.set_leaf_perms = spp_set_leaf_perms,
 	.make_table = spp_make_table,
 	.entry_perms = spp_entry_perms,
+	.decode_walk = spp_decode_walk,
 	.explain = spp_explain,
 	.check_access = spp_check_access,
 };

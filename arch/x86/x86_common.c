@@ -41,32 +41,3 @@ int tdp_x86_geometry(struct tdp_format *fmt, int levels)
 	}
 	return 0;
 }
-
-/* No __builtin_popcountll: it becomes a libgcc call freestanding code lacks. */
-static unsigned int bit_count(uint64_t v)
-{
-	unsigned int n = 0;
-
-	for (; v; v &= v - 1)
-		n++;
-	return n;
-}
-
-uint32_t tdp_x86_sw_get(uint64_t raw, uint64_t lo_mask, uint64_t hi_mask)
-{
-	unsigned int lo_bits = bit_count(lo_mask);
-
-	uint64_t hi = hi_mask ? TDP_FIELD_GET(hi_mask, raw) : 0;
-
-	return (uint32_t)(TDP_FIELD_GET(lo_mask, raw) | (hi << lo_bits));
-}
-
-uint64_t tdp_x86_sw_put(uint32_t sw, uint64_t lo_mask, uint64_t hi_mask)
-{
-	unsigned int lo_bits = bit_count(lo_mask);
-
-	uint64_t hi = hi_mask ? TDP_FIELD_PREP(hi_mask, (uint64_t)sw >> lo_bits)
-			      : 0;
-
-	return TDP_FIELD_PREP(lo_mask, sw) | hi;
-}

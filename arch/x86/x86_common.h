@@ -14,10 +14,26 @@
 int tdp_x86_geometry(struct tdp_format *fmt, int levels);
 
 /*
- * Unpack software-available bits: lo_mask holds sw bits 0.., then hi_mask
- * (which may be 0 where the format has no high software bits).
+ * Unpack software-available bits: lo_mask (contiguous) holds sw bits 0..,
+ * then hi_mask (which may be 0 where the format has no high software
+ * bits). Inline: with constant masks every shift is a constant.
  */
-uint32_t tdp_x86_sw_get(uint64_t raw, uint64_t lo_mask, uint64_t hi_mask);
-uint64_t tdp_x86_sw_put(uint32_t sw, uint64_t lo_mask, uint64_t hi_mask);
+static inline uint32_t tdp_x86_sw_get(uint64_t raw, uint64_t lo_mask,
+				      uint64_t hi_mask)
+{
+	uint64_t hi = hi_mask ? TDP_FIELD_GET(hi_mask, raw) : 0;
+
+	return (uint32_t)(TDP_FIELD_GET(lo_mask, raw) |
+			  (hi << TDP_FIELD_WIDTH(lo_mask)));
+}
+
+static inline uint64_t tdp_x86_sw_put(uint32_t sw, uint64_t lo_mask,
+				      uint64_t hi_mask)
+{
+	uint64_t hi = (uint64_t)sw >> TDP_FIELD_WIDTH(lo_mask);
+
+	return TDP_FIELD_PREP(lo_mask, sw) |
+	       (hi_mask ? TDP_FIELD_PREP(hi_mask, hi) : 0);
+}
 
 #endif /* LIBTDP_ARCH_X86_COMMON_H */

@@ -233,6 +233,19 @@ struct tdp_level_desc {
 	uint8_t index_bits;
 	int8_t arch_level;
 	uint8_t reserved0;
+	/*
+	 * Derived from the rules above by tdp_format_init(), for lookups: an
+	 * entry with (raw & fast_*_mask) == fast_*_value whose bits 5:0 are
+	 * not set in fast_*_bad_low6 is a valid table (leaf) for certain;
+	 * any other entry takes the full rules.
+	 */
+	uint64_t index_mask;
+	uint64_t fast_table_mask;
+	uint64_t fast_table_value;
+	uint64_t fast_table_bad_low6;
+	uint64_t fast_leaf_mask;
+	uint64_t fast_leaf_value;
+	uint64_t fast_leaf_bad_low6;
 };
 
 /**
@@ -261,6 +274,12 @@ struct tdp_format {
 	uint32_t rsvd_fault;
 	uint32_t leaf_level_fault;
 	uint32_t needs_bbm;
+	/*
+	 * Derived by tdp_format_init(): non-zero when entries are 8 bytes and
+	 * no level needs its fast_table_bad_low6 map or high address bits
+	 * to tell and follow a table, so lookups may take a leaner walk.
+	 */
+	uint32_t fast_plain_tables;
 	uint64_t bbm_exempt;
 	uint64_t accessed_mask;
 	uint64_t dirty_mask;

@@ -490,10 +490,14 @@ struct tdp_lookup {
 	int last_level;
 	/**
 	 * Raw entries, indexed by engine level, valid from root_level down to
-	 * last_level.
+	 * last_level; the other elements are unspecified (a lookup does not
+	 * spend time clearing them).
 	 */
 	uint64_t entry[TDP_MAX_LEVELS];
-	/** Physical address of each entry in @c entry. */
+	/**
+	 * Physical address of each entry in @c entry (valid for the same
+	 * levels).
+	 */
 	uint64_t entry_pa[TDP_MAX_LEVELS];
 	/** The leaf's decoded attributes (valid when fault is NONE). */
 	struct tdp_attrs attrs;
