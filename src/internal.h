@@ -348,6 +348,13 @@ struct tdp_tlb_batch {
  */
 void tdp_tlb_note(struct tdp_tlb_batch *b, uint64_t ia, int level,
 		  uint64_t span, bool was_table);
+/*
+ * Note that @leaves live leaves at @level changed, all inside [@ia, @ia +
+ * @span): one call for a run of them instead of one each. The count keeps
+ * the flush exact (a single leaf is flushed by address, more by range).
+ */
+void tdp_tlb_note_leaves(struct tdp_tlb_batch *b, uint64_t ia, int level,
+			 uint64_t span, uint64_t leaves);
 /* Issue the batched invalidation: one call for everything noted. */
 void tdp_tlb_flush(const struct tdp_pgt *pgt, struct tdp_tlb_batch *b);
 /*

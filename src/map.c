@@ -291,6 +291,22 @@ static void note_change(struct op *op, uint64_t ia, int level,
 }
 
 /*
+ * Whether replacing the live entry @old (of @kind) by @new needs
+ * break-before-make: the architecture forbids two valid translations for
+ * one address at once, except when only the exempt bits of a leaf change
+ * (a pure permission change, say).
+ */
+static bool needs_bbm(const struct tdp_format *fmt, int level, uint64_t old,
+		      enum tdp_entry_kind kind, uint64_t new)
+{
+	return kind != TDP_ENTRY_INVALID && fmt->needs_bbm &&
+	       tdp_entry_present(&fmt->lvl[level], new) &&
+	       !(kind == TDP_ENTRY_LEAF &&
+		 tdp_classify(fmt, level, new) == TDP_ENTRY_LEAF &&
+		 !((old ^ new) & ~fmt->bbm_exempt));
+}
+
+/*
  * Replace a live entry. Returns -TDP_ERR_AGAIN when the entry changed under
  * us (another thread, or the CPU setting accessed/dirty): the caller re-reads
  * it and decides again.
@@ -302,11 +318,7 @@ static int set_live_entry(struct op *op, void *p, int level, uint64_t ia,
 	bool atomic = op->shared || volatile_leaf(fmt, old, kind);
 	bool was_valid = kind != TDP_ENTRY_INVALID;
 
-	if (was_valid && fmt->needs_bbm &&
-	    tdp_entry_present(&fmt->lvl[level], new) &&
-	    !(kind == TDP_ENTRY_LEAF &&
-	      tdp_classify(fmt, level, new) == TDP_ENTRY_LEAF &&
-	      !((old ^ new) & ~fmt->bbm_exempt))) {
+	if (needs_bbm(fmt, level, old, kind, new)) {
 		/*
 		 * Break-before-make: the architecture forbids two valid
 		 * translations for one address at once, so invalidate, flush
@@ -413,12 +425,17 @@ static bool only_inside(const struct op *op, const uint8_t *mem, int level,
 	return true;
 }
 
+/* The bits of a leaf that hold its output address. */
+static uint64_t leaf_addr_bits(const struct tdp_level_desc *d)
+{
+	return d->leaf_addr_mask | (d->leaf_hi_mask << d->leaf_hi_src);
+}
+
 static int protect_leaf(struct op *op, int level, uint64_t raw,
 			uint64_t *new)
 {
 	const struct tdp_format *fmt = op->fmt;
-	const struct tdp_level_desc *d = &fmt->lvl[level];
-	uint64_t addr = d->leaf_addr_mask | (d->leaf_hi_mask << d->leaf_hi_src);
+	uint64_t addr = leaf_addr_bits(&fmt->lvl[level]);
 	uint32_t perms;
 	int ret;
 

@@ -5,16 +5,22 @@
  */
 #include "internal.h"
 
-void tdp_tlb_note(struct tdp_tlb_batch *b, uint64_t ia, int level,
-		  uint64_t span, bool was_table)
+void tdp_tlb_note_leaves(struct tdp_tlb_batch *b, uint64_t ia, int level,
+			 uint64_t span, uint64_t leaves)
 {
-	b->tables |= was_table;
 	if (!b->entries || ia < b->lo)
 		b->lo = ia;
 	if (!b->entries || ia + span - 1 > b->hi)
 		b->hi = ia + span - 1;
 	b->level = level;
-	b->entries++;
+	b->entries += leaves;
+}
+
+void tdp_tlb_note(struct tdp_tlb_batch *b, uint64_t ia, int level,
+		  uint64_t span, bool was_table)
+{
+	b->tables |= was_table;
+	tdp_tlb_note_leaves(b, ia, level, span, 1);
 }
 
 void tdp_tlb_flush_one(const struct tdp_pgt *pgt, uint64_t ia, int level,
