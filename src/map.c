@@ -15,6 +15,11 @@
  * New tables are filled while still private (unreachable by any walker)
  * and linked last, so a walker sees either the old entry or the complete
  * new subtree.
+ *
+ * Protect decides most leaves without the per-entry engine: a range's
+ * leaves mostly share their attributes, and protect_scan() compares each
+ * with a memo of the last permission change, skipping it (the dry pass) or
+ * rewriting it with a plain store and noting one TLB range per run.
  */
 #include "internal.h"
 
@@ -282,6 +287,22 @@ static void note_change(struct op *op, uint64_t ia, int level,
 }
 
 /*
+ * Whether replacing the live entry @old (of @kind) by @new needs
+ * break-before-make: the architecture forbids two valid translations for
+ * one address at once, except when only the exempt bits of a leaf change
+ * (a pure permission change, say).
+ */
+static bool needs_bbm(const struct tdp_format *fmt, int level, uint64_t old,
+		      enum tdp_entry_kind kind, uint64_t new)
+{
+	return kind != TDP_ENTRY_INVALID && fmt->needs_bbm &&
+	       tdp_entry_present(&fmt->lvl[level], new) &&
+	       !(kind == TDP_ENTRY_LEAF &&
+		 tdp_classify(fmt, level, new) == TDP_ENTRY_LEAF &&
+		 !((old ^ new) & ~fmt->bbm_exempt));
+}
+
+/*
  * Replace a live entry. Returns -TDP_ERR_AGAIN when the entry changed under
  * us (another thread, or the CPU setting accessed/dirty): the caller re-reads
  * it and decides again.
@@ -294,11 +315,7 @@ static int set_live_entry(struct op *op, void *p, int level, uint64_t ia,
 				     tdp_leaf_volatile(fmt, old));
 	bool was_valid = kind != TDP_ENTRY_INVALID;
 
-	if (was_valid && fmt->needs_bbm &&
-	    tdp_entry_present(&fmt->lvl[level], new) &&
-	    !(kind == TDP_ENTRY_LEAF &&
-	      tdp_classify(fmt, level, new) == TDP_ENTRY_LEAF &&
-	      !((old ^ new) & ~fmt->bbm_exempt))) {
+	if (needs_bbm(fmt, level, old, kind, new)) {
 		/*
 		 * Break-before-make: the architecture forbids two valid
 		 * translations for one address at once, so invalidate, flush
@@ -405,12 +422,17 @@ static bool only_inside(const struct op *op, const uint8_t *mem, int level,
 	return true;
 }
 
+/* The bits of a leaf that hold its output address. */
+static uint64_t leaf_addr_bits(const struct tdp_level_desc *d)
+{
+	return d->leaf_addr_mask | (d->leaf_hi_mask << d->leaf_hi_src);
+}
+
 static int protect_leaf(struct op *op, int level, uint64_t raw,
 			uint64_t *new)
 {
 	const struct tdp_format *fmt = op->fmt;
-	const struct tdp_level_desc *d = &fmt->lvl[level];
-	uint64_t addr = d->leaf_addr_mask | (d->leaf_hi_mask << d->leaf_hi_src);
+	uint64_t addr = leaf_addr_bits(&fmt->lvl[level]);
 	uint32_t perms;
 	int ret;
 
@@ -640,11 +662,195 @@ static int op_entry(struct op *op, const struct vtab *vt, uint64_t i,
 	return ret;
 }
 
+/* Whether entry @i of the table at @level mapping from @ia_base lies wholly
+ * inside the range. */
+static bool entry_in_range(const struct op *op, int level, uint64_t ia_base,
+			   uint64_t i)
+{
+	unsigned int shift = op->fmt->lvl[level].shift;
+	uint64_t ia = ia_base + (i << shift);
+
+	return ia >= op->first && ia + tdp_low_mask(shift) <= op->last;
+}
+
+/* What protect_scan() does with a leaf that matches the memo. */
+enum memo_use {
+	MEMO_NONE,  /* no memo, or a match would not decide the entry */
+	MEMO_SKIP,  /* nothing to do: the dry pass, or an unchanged leaf */
+	MEMO_STORE, /* a plain store of the memo's value */
+	MEMO_SLOW,  /* the general path: an atomic store or break-before-make */
+};
+
+/*
+ * How protect_scan() may treat the leaves at @level whose bits other than
+ * the address equal the memo's key (returned in @key, the new bits in
+ * @val). A match decides everything the general path would
+ * (classification, the new value and whether it can be expressed, and
+ * set_live_entry()'s store rule) only when none of the bits those look at
+ * (the masks below, and the low six bits for fmt->bad_low6) is an address
+ * bit. No format mixes them, but the engine checks rather than assumes it.
+ */
+static enum memo_use protect_memo_use(const struct op *op, int level,
+				      bool live, uint64_t *key, uint64_t *val)
+{
+	const struct tdp_format *fmt = op->fmt;
+	const struct tdp_level_desc *d = &fmt->lvl[level];
+	uint64_t decided_by = d->present_any | d->present_all | d->leaf_mask |
+			      d->leaf_value | d->leaf_rsvd | 63 |
+			      fmt->accessed_mask | fmt->dirty_mask |
+			      fmt->dirty_requires;
+
+	*key = op->memo_key[level];
+	*val = op->memo_val[level];
+	if (!(op->memo_valid & (1u << level)) ||
+	    (decided_by & leaf_addr_bits(d)))
+		return MEMO_NONE;
+	if (op->dry || *val == *key)
+		return MEMO_SKIP;
+	if (!live)
+		return MEMO_STORE;
+	if (op->shared || tdp_leaf_volatile(fmt, *key) ||
+	    needs_bbm(fmt, level, *key, TDP_ENTRY_LEAF, *val))
+		return MEMO_SLOW;
+	return MEMO_STORE;
+}
+
+/* Note the live leaves [@first, @last] of a table, @n of them changed. */
+static void note_leaves(struct op *op, int level, uint64_t ia_base,
+			uint64_t first, uint64_t last, uint64_t n)
+{
+	unsigned int shift = op->fmt->lvl[level].shift;
+
+	tdp_tlb_note_run(&op->tlb, ia_base + (first << shift),
+			 ia_base + ((last + 1) << shift) - 1, level, n);
+}
+
+/*
+ * The loops of protect_scan() over leaves matching the memo, for entries
+ * of @esz bytes: the callers pass a constant, so each loop is compiled
+ * for its entry size without a test per entry.
+ */
+static inline uint64_t load_sz(unsigned int esz, const uint8_t *p)
+{
+	if (esz == 4)
+		return __atomic_load_n((const uint32_t *)p, __ATOMIC_ACQUIRE);
+	return __atomic_load_n((const uint64_t *)p, __ATOMIC_ACQUIRE);
+}
+
+static inline void store_sz(unsigned int esz, uint8_t *p, uint64_t val)
+{
+	if (esz == 4)
+		__atomic_store_n((uint32_t *)p, (uint32_t)val,
+				 __ATOMIC_RELEASE);
+	else
+		__atomic_store_n((uint64_t *)p, val, __ATOMIC_RELEASE);
+}
+
+/* The first index from @i on (below @end) whose entry does not match. */
+static inline uint64_t skip_matching(unsigned int esz, const uint8_t *mem,
+				     uint64_t i, uint64_t end,
+				     uint64_t addr, uint64_t key)
+{
+	for (; i < end && (load_sz(esz, mem + i * esz) & ~addr) == key; i++)
+		;
+	return i;
+}
+
+/* Rewrite matching entries from @i on; returns the first that does not. */
+static inline uint64_t store_matching(unsigned int esz, uint8_t *mem,
+				      uint64_t i, uint64_t end,
+				      uint64_t addr, uint64_t key,
+				      uint64_t val)
+{
+	uint64_t raw;
+
+	for (; i < end; i++) {
+		raw = load_sz(esz, mem + i * esz);
+		if ((raw & ~addr) != key)
+			break;
+		store_sz(esz, mem + i * esz, val | (raw & addr));
+	}
+	return i;
+}
+
+/* Protect's scan over one real table (protect_scan()). */
+struct pscan {
+	uint64_t lo, hi; /* the entries wholly inside the range: [lo, hi) */
+	uint64_t run, run_first, run_last; /* leaves rewritten, not noted */
+};
+
+static void pscan_init(const struct op *op, int level, uint64_t ia_base,
+		       uint64_t first, uint64_t last, struct pscan *ps)
+{
+	/* Only the two end entries can be blocks the range cuts. */
+	ps->lo = first + !entry_in_range(op, level, ia_base, first);
+	ps->hi = last + 1;
+	if (ps->lo < ps->hi && !entry_in_range(op, level, ia_base, last))
+		ps->hi--;
+	ps->run = ps->run_first = ps->run_last = 0;
+}
+
+/*
+ * Protect over the entries [@i, @last] of a real table, in both passes,
+ * up to the first entry the general path (op_entry()) must take; returns
+ * its index, or @last + 1. A range's leaves mostly share their attributes,
+ * so most match the memo and are decided here in a tight loop: skipped
+ * (the dry pass, or no change) or rewritten with one plain store, the TLB
+ * batch hearing once of each run of rewritten leaves. Invalid entries,
+ * which protect leaves alone, are passed over. The general path checks,
+ * splits, descends, stores atomically or breaks before making; the memo
+ * it leaves behind is picked up when the scan resumes.
+ */
+static uint64_t protect_scan(struct op *op, const struct vtab *vt, int level,
+			     uint64_t ia_base, bool live, uint64_t i,
+			     uint64_t last, struct pscan *ps)
+{
+	const struct tdp_format *fmt = op->fmt;
+	const struct tdp_level_desc *d = &fmt->lvl[level];
+	const uint64_t addr = leaf_addr_bits(d);
+	const unsigned int esz = fmt->entry_size;
+	uint64_t stop = i, key, val;
+	enum memo_use use = protect_memo_use(op, level, live, &key, &val);
+	bool in;
+
+	for (; i <= last; i = stop + 1) {
+		stop = i;
+		in = i >= ps->lo && i < ps->hi;
+		if (in && use == MEMO_SKIP)
+			stop = esz == 4 ? skip_matching(4, vt->mem, i, ps->hi,
+							addr, key)
+					: skip_matching(8, vt->mem, i, ps->hi,
+							addr, key);
+		if (in && use == MEMO_STORE) {
+			stop = esz == 4 ? store_matching(4, vt->mem, i, ps->hi,
+							 addr, key, val)
+					: store_matching(8, vt->mem, i, ps->hi,
+							 addr, key, val);
+			if (stop > i && !ps->run)
+				ps->run_first = i;
+			if (stop > i)
+				ps->run_last = stop - 1;
+			ps->run += stop - i;
+		}
+		if (stop > last ||
+		    tdp_entry_present(d, load_sz(esz, vt->mem + stop * esz)))
+			break;
+	}
+	/* Noted before the general path runs: it may flush the batch. */
+	if (ps->run && live)
+		note_leaves(op, level, ia_base, ps->run_first, ps->run_last,
+			    ps->run);
+	ps->run = 0;
+	return i > last ? last + 1 : stop;
+}
+
 static int op_table(struct op *op, const struct vtab *vt, int level,
 		    uint64_t ia_base, bool live, uint64_t *valid_left)
 {
 	const struct tdp_level_desc *d = &op->fmt->lvl[level];
-	uint64_t first, last, i;
+	uint64_t first, last, i, next;
+	struct pscan ps = { 0 };
+	bool scan;
 	int ret;
 
 	/*
@@ -671,9 +877,18 @@ static int op_table(struct op *op, const struct vtab *vt, int level,
 						    out + (i << d->shift)));
 		return 0;
 	}
-	for (i = first; i <= last; i++) {
-		ret = op_entry(op, vt, i, level, ia_base + (i << d->shift),
-			       live);
+	/* Protect decides most entries of a real table without op_entry(). */
+	scan = op->kind == OP_PROTECT && vt->mem;
+	if (scan)
+		pscan_init(op, level, ia_base, first, last, &ps);
+	for (i = first; i <= last; i = next + 1) {
+		next = scan ? protect_scan(op, vt, level, ia_base, live, i,
+					   last, &ps)
+			    : i;
+		if (next > last)
+			break;
+		ret = op_entry(op, vt, next, level,
+			       ia_base + (next << d->shift), live);
 		if (ret)
 			return ret;
 	}

@@ -1625,6 +1625,241 @@ static void test_tlb_fallback(void **state)
 	EQ(tlb_calls(&t), 1);
 }
 
+/* --- protect inside one table -------------------------------------------- */
+
+/* Where the entry of @level that maps @addr lives, in the pool's memory. */
+static uint64_t *entry_at(struct fix *f, uint64_t addr, int level)
+{
+	struct tdp_lookup r;
+
+	tdp_lookup(&f->pgt, addr, &r);
+	assert_true(r.last_level <= level);
+	return (uint64_t *)(f->mem + (r.entry_pa[level] - POOL_BASE));
+}
+
+/*
+ * A malformed entry in the middle of a table of leaves: protect over it
+ * fails and changes nothing, the leaves before it included. Bit 50 lies
+ * above the fixtures' 46-bit physical addresses: reserved in every EPT and
+ * IA-32e leaf (SDM vol. 3, 29.3.2 and 4.5).
+ */
+static void protect_bad_mid_table_in_mode(struct fix *f, uint32_t mode)
+{
+	const uint64_t a = 3 * G1, bad = 1ull << 50;
+	struct tdp_lookup r;
+	uint64_t *e;
+	struct snap s;
+	int i;
+
+	MAP(f, a, 16 * K4, 64 * K4, RWX, ACC | DIRTY, 0);
+	MAP(f, a + 2 * M2, 3 * M2, 8 * G1, RWX, ACC | DIRTY, 0);
+	e = entry_at(f, a + 9 * K4, 0);
+	*e |= bad;
+	RET(tdp_lookup(&f->pgt, a + 9 * K4, &r), -TDP_ERR_FAULT);
+	EQ(r.fault_level, 0);
+	snap_take(f, &s);
+	RET(tdp_protect(&f->pgt, a, 16 * K4, 0, TDP_PERM_W, mode, NULL),
+	    -TDP_ERR_BADTABLE);
+	SNAP_SAME(f, &s);
+	RET(tdp_protect(&f->pgt, a + 8 * K4, 2 * K4, 0, TDP_PERM_W, mode,
+			NULL),
+	    -TDP_ERR_BADTABLE);
+	SNAP_SAME(f, &s);
+	RET(tdp_protect(&f->pgt, a, 5 * M2, 0, TDP_PERM_W, mode, NULL),
+	    -TDP_ERR_BADTABLE);
+	SNAP_SAME(f, &s);
+	/* Around it: only the range changes, the bad entry stays as it is. */
+	RET(tdp_protect(&f->pgt, a + 10 * K4, 6 * K4, 0, TDP_PERM_W, mode,
+			NULL),
+	    0);
+	for (i = 0; i < 16; i++)
+		if (i != 9)
+			CHECK_MAP(f, a + i * K4, (64 + i) * K4, 0,
+				  i < 10 ? RWX : RX, ACC | DIRTY);
+	EQ(*e, exp_leaf(f->fc, 0, 73 * K4, RWX, ACC | DIRTY) | bad);
+	*e &= ~bad;
+
+	/* The middle one of three 2 MiB blocks. */
+	e = entry_at(f, a + 3 * M2, 1);
+	*e |= bad;
+	snap_take(f, &s);
+	RET(tdp_protect(&f->pgt, a + 2 * M2, 3 * M2, 0, TDP_PERM_W, mode,
+			NULL),
+	    -TDP_ERR_BADTABLE);
+	SNAP_SAME(f, &s);
+	RET(tdp_protect(&f->pgt, a, 5 * M2, 0, TDP_PERM_W, mode, NULL),
+	    -TDP_ERR_BADTABLE);
+	SNAP_SAME(f, &s);
+	*e &= ~bad;
+	RET(tdp_protect(&f->pgt, a, 5 * M2, 0, TDP_PERM_W, mode, NULL), 0);
+	CHECK_MAP(f, a + 9 * K4, 73 * K4, 0, RX, ACC | DIRTY);
+	CHECK_MAP(f, a + 3 * M2, 8 * G1 + M2, 1, RX, ACC | DIRTY);
+	CHECK_MAP(f, a + 4 * M2, 8 * G1 + 2 * M2, 1, RX, ACC | DIRTY);
+}
+
+static void test_protect_bad_mid_table(void **state)
+{
+	protect_bad_mid_table_in_mode(*state, 0);
+}
+
+static void test_protect_bad_mid_table_shared(void **state)
+{
+	protect_bad_mid_table_in_mode(*state, TDP_OP_SHARED);
+}
+
+/* A leaf whose new permissions cannot be expressed, amid leaves whose can
+ * (ept4 with execute-only: RX may become XO, RW may not become W). */
+static void protect_notsup_mid_table_in_mode(struct fix *f, uint32_t mode)
+{
+	const uint64_t a = 3 * G1;
+	struct snap s;
+	int i;
+
+	MAP(f, a, 8 * K4, 0, RX, ACC | DIRTY, 0);
+	MAP(f, a + 4 * K4, K4, 4 * K4, RW, ACC | DIRTY, TDP_OP_REPLACE);
+	snap_take(f, &s);
+	RET(tdp_protect(&f->pgt, a, 8 * K4, 0, TDP_PERM_R, mode, NULL),
+	    -TDP_ERR_NOTSUP);
+	SNAP_SAME(f, &s);
+	RET(tdp_protect(&f->pgt, a + 4 * K4, 4 * K4, 0, TDP_PERM_R, mode,
+			NULL),
+	    -TDP_ERR_NOTSUP);
+	SNAP_SAME(f, &s);
+	RET(tdp_protect(&f->pgt, a + K4, 3 * K4, 0, TDP_PERM_R, mode, NULL),
+	    0);
+	for (i = 0; i < 8; i++)
+		CHECK_MAP(f, a + i * K4, i * K4, 0,
+			  i == 4 ? RW : i >= 1 && i <= 3 ? XO : RX,
+			  ACC | DIRTY);
+}
+
+static void test_protect_notsup_mid_table(void **state)
+{
+	protect_notsup_mid_table_in_mode(*state, 0);
+}
+
+static void test_protect_notsup_mid_table_shared(void **state)
+{
+	protect_notsup_mid_table_in_mode(*state, TDP_OP_SHARED);
+}
+
+/* A range that starts and ends inside page tables, across two of them. */
+static void test_protect_cut_mid_table(void **state)
+{
+	struct fix *f = *state;
+	const uint64_t a = 5 * G1 + M2 - 8 * K4;
+	struct tlb_log t;
+	int i;
+
+	MAP(f, a, 16 * K4, 0, RWX, ACC | DIRTY, 0);
+	tlb_reset(&t, f);
+	RET(tdp_pgt_set_tlb(&f->pgt, &tlb_full, &t), 0);
+	RET(tdp_protect(&f->pgt, a + 2 * K4, 10 * K4, 0, TDP_PERM_W, 0, NULL),
+	    0);
+	for (i = 0; i < 16; i++)
+		CHECK_MAP(f, a + i * K4, i * K4, 0,
+			  i >= 2 && i < 12 ? RX : RWX, ACC | DIRTY);
+	EQ(tlb_calls(&t), 1);
+	EQ(t.n_range, 1);
+	EQ(t.addr, a + 2 * K4);
+	EQ(t.size, 10 * K4);
+	/* One page: flushed by address. */
+	tlb_reset(&t, f);
+	RET(tdp_protect(&f->pgt, a + 13 * K4, K4, 0, TDP_PERM_W, 0, NULL), 0);
+	CHECK_MAP(f, a + 12 * K4, 12 * K4, 0, RWX, ACC | DIRTY);
+	CHECK_MAP(f, a + 13 * K4, 13 * K4, 0, RX, ACC | DIRTY);
+	CHECK_MAP(f, a + 14 * K4, 14 * K4, 0, RWX, ACC | DIRTY);
+	EQ(tlb_calls(&t), 1);
+	EQ(t.n_addr, 1);
+	EQ(t.addr, a + 13 * K4);
+	EQ(t.level, 0);
+	/* Two pages of one table: one flush, of both. */
+	tlb_reset(&t, f);
+	RET(tdp_protect(&f->pgt, a + 4 * K4, 2 * K4, TDP_PERM_W, 0, 0, NULL),
+	    0);
+	for (i = 3; i < 7; i++)
+		CHECK_MAP(f, a + i * K4, i * K4, 0,
+			  i == 4 || i == 5 ? RWX : RX, ACC | DIRTY);
+	EQ(tlb_calls(&t), 1);
+	EQ(t.n_range, 1);
+	EQ(t.addr, a + 4 * K4);
+	EQ(t.size, 2 * K4);
+	/* Splitting a block: its entry is the one live entry changed (the
+	 * pieces are written while the new table is private). */
+	MAP(f, 7 * G1, M2, 0, RWX, ACC | DIRTY, 0);
+	tlb_reset(&t, f);
+	RET(tdp_protect(&f->pgt, 7 * G1 + K4, 2 * K4, 0, TDP_PERM_W, 0, NULL),
+	    0);
+	for (i = 0; i < 4; i++)
+		CHECK_MAP(f, 7 * G1 + i * K4, i * K4, 0,
+			  i == 1 || i == 2 ? RX : RWX, ACC | DIRTY);
+	EQ(tlb_calls(&t), 1);
+	EQ(t.n_addr, 1);
+	EQ(t.addr, 7 * G1);
+	EQ(t.level, 1);
+	RET(tdp_pgt_set_tlb(&f->pgt, NULL, NULL), 0);
+}
+
+/*
+ * Leaves of different attributes in one table: some the CPU may still
+ * mark accessed or dirty (no A/D set), some that the change leaves as
+ * they are, and holes. Each must end up as its own attributes say.
+ */
+static void test_protect_mixed_table(void **state)
+{
+	struct fix *f = *state;
+	const uint64_t a = 6 * G1;
+	static const struct {
+		uint32_t perms, aflags;
+	} pg[12] = {
+		{ RWX, ACC | DIRTY }, { RWX, 0 }, { RX, ACC | DIRTY },
+		{ 0, 0 }, /* hole */ { RWX, ACC | DIRTY }, { RWX, ACC },
+		{ RWX, ACC | DIRTY }, { RX, 0 }, { RWX, ACC | DIRTY },
+		{ RWX, DIRTY }, { RWX, ACC | DIRTY }, { RX, ACC | DIRTY },
+	};
+	struct tlb_log t;
+	int i;
+
+	for (i = 0; i < 12; i++)
+		if (pg[i].perms)
+			MAP(f, a + i * K4, K4, (32 + i) * K4, pg[i].perms,
+			    pg[i].aflags, 0);
+	tlb_reset(&t, f);
+	RET(tdp_pgt_set_tlb(&f->pgt, &tlb_full, &t), 0);
+	RET(tdp_protect(&f->pgt, a, 12 * K4, 0, TDP_PERM_W, 0, NULL), 0);
+	for (i = 0; i < 12; i++) {
+		if (!pg[i].perms) {
+			CHECK_UNMAPPED(f, a + i * K4, 0);
+			continue;
+		}
+		CHECK_MAP(f, a + i * K4, (32 + i) * K4, 0,
+			  pg[i].perms & ~TDP_PERM_W, pg[i].aflags);
+	}
+	/* Pages 0 to 10 changed. */
+	EQ(tlb_calls(&t), 1);
+	EQ(t.n_range, 1);
+	EQ(t.addr, a);
+	EQ(t.size, 11 * K4);
+	/* Nothing left to change: no flush. */
+	tlb_reset(&t, f);
+	RET(tdp_protect(&f->pgt, a, 12 * K4, 0, TDP_PERM_W, 0, NULL), 0);
+	EQ(tlb_calls(&t), 0);
+	/* Write access back for pages 4 to 7. */
+	RET(tdp_protect(&f->pgt, a + 4 * K4, 4 * K4, TDP_PERM_W, 0, 0, NULL),
+	    0);
+	for (i = 0; i < 12; i++)
+		if (pg[i].perms)
+			CHECK_MAP(f, a + i * K4, (32 + i) * K4, 0,
+				  i >= 4 && i < 8 ? pg[i].perms | TDP_PERM_W
+						  : pg[i].perms & ~TDP_PERM_W,
+				  pg[i].aflags);
+	EQ(tlb_calls(&t), 1);
+	EQ(t.n_range, 1);
+	EQ(t.addr, a + 4 * K4);
+	EQ(t.size, 4 * K4);
+	RET(tdp_pgt_set_tlb(&f->pgt, NULL, NULL), 0);
+}
+
 /* --- worst-case counts and reservations --------------------------------- */
 
 struct wc_case {
@@ -2310,6 +2545,12 @@ int main(void)
 		F4(test_harvest_many),
 		F4(test_tlb_protect_replace),
 		F4(test_tlb_fallback),
+		F4(test_protect_bad_mid_table),
+		F4(test_protect_bad_mid_table_shared),
+		FT(test_protect_notsup_mid_table, ept4_xo),
+		FT(test_protect_notsup_mid_table_shared, ept4_xo),
+		F4(test_protect_cut_mid_table),
+		F4(test_protect_mixed_table),
 		FALL(test_worst_case),
 		FALL(test_reserve_covers_map),
 		FALL(test_reserve_tiny_pool),
