@@ -573,6 +573,17 @@ static int op_unmap_entry(struct op *op, const struct vtab *vt, uint64_t i,
 	switch (kind) {
 	case TDP_ENTRY_TABLE:
 		/*
+		 * A table the range does not cover whole stays in shared
+		 * mode, even when it is (or becomes) empty: between our look
+		 * at its entries and the unlinking of it, another thread may
+		 * install an entry outside our range into it, and that
+		 * mapping would be lost with the table. An exclusive unmap
+		 * over it frees it later (KVM, likewise, reclaims tables
+		 * only under its write lock).
+		 */
+		if (op->shared)
+			return op_table(op, child, level - 1, ia, live, NULL);
+		/*
 		 * Everything the table maps lies inside the range: unlink it
 		 * whole instead of clearing its entries one by one.
 		 */

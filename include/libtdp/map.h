@@ -20,7 +20,11 @@
  * entirely covered by an unmap (or replaced by a block) are freed without
  * looking at their entries; a table the range only partly covers is
  * checked by scanning its entries after the operation (at most two such
- * tables per level per operation, so the cost is bounded).
+ * tables per level per operation, so the cost is bounded). In shared mode
+ * a table the range does not cover whole is left in place even when the
+ * unmap empties it: another thread may be installing an entry into it at
+ * that moment, and unlinking it would lose that mapping. An exclusive-mode
+ * unmap over such a table frees it.
  *
  * @par TLB invalidation
  * With hooks installed (tdp_pgt_set_tlb()), each operation that changes
