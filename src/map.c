@@ -1098,6 +1098,17 @@ static bool wc_fill(struct tdp_pgt *pgt, uint64_t ia)
 	return true;
 }
 
+/* Store a page leaf at @p unless a valid entry is there already. */
+static inline __attribute__((always_inline)) bool
+install_page(const struct tdp_format *fmt, uint8_t *p, uint64_t tmpl,
+	     uint64_t pa)
+{
+	if (tdp_entry_present(&fmt->lvl[0], tdp_entry_load(fmt, p)))
+		return false;
+	tdp_entry_store(fmt, p, leaf_set_pa(fmt, 0, tmpl, pa));
+	return true;
+}
+
 /*
  * One page into the cached page-level table, if @addr lies in it, the path
  * to it is intact and the entry is invalid. The checks are arranged so
@@ -1113,17 +1124,15 @@ map_one_cached(struct tdp_pgt *pgt, uint64_t addr, uint64_t size, uint64_t pa,
 {
 	const struct tdp_format *fmt = &pgt->fmt;
 	uint64_t off = addr - pgt->wc_addr, tmpl = pgt->wc_leaf;
-	uint8_t *p;
 
 	if ((flags & ~(0xfu << 8)) || size != pgt->wc_page ||
 	    off >= pgt->wc_span || ((off & (size - 1)) | (pa & pgt->wc_pa_bad)) ||
 	    !tmpl || !attrs_equal(attrs, &pgt->wc_attrs) || !wc_path_intact(pgt))
 		return false;
-	p = pgt->wc_table + (off >> fmt->lvl[0].shift) * fmt->entry_size;
-	if (tdp_entry_present(&fmt->lvl[0], tdp_entry_load(fmt, p)))
-		return false;
-	tdp_entry_store(fmt, p, leaf_set_pa(fmt, 0, tmpl, pa));
-	return true;
+	return install_page(fmt, pgt->wc_table +
+					 (off >> fmt->lvl[0].shift) *
+						 fmt->entry_size,
+			    tmpl, pa);
 }
 
 /*
@@ -1136,7 +1145,6 @@ static bool map_one_fill(struct tdp_pgt *pgt, uint64_t addr, uint64_t size,
 {
 	const struct tdp_format *fmt = &pgt->fmt;
 	uint64_t ia, tmpl = pgt->wc_leaf;
-	uint8_t *p;
 
 	/* Shared mode never touches the cache: other threads use it too. */
 	if (flags & ~(0xfu << 8))
@@ -1155,11 +1163,10 @@ static bool map_one_fill(struct tdp_pgt *pgt, uint64_t addr, uint64_t size,
 		pgt->wc_attrs = *attrs;
 		pgt->wc_leaf = tmpl;
 	}
-	p = pgt->wc_table + tdp_index(fmt, 0, ia) * fmt->entry_size;
-	if (tdp_entry_present(&fmt->lvl[0], tdp_entry_load(fmt, p)))
-		return false;
-	tdp_entry_store(fmt, p, leaf_set_pa(fmt, 0, tmpl, pa));
-	return true;
+	return install_page(fmt,
+			    pgt->wc_table +
+				    tdp_index(fmt, 0, ia) * fmt->entry_size,
+			    tmpl, pa);
 }
 
 /*
