@@ -94,7 +94,8 @@ static inline uint64_t leaf_pa(const struct tdp_level_desc *d, uint64_t raw)
  */
 static inline int lookup_leaf(const struct tdp_format *fmt, uint64_t addr,
 			      struct tdp_lookup *res, int level, uint64_t raw,
-			      uint64_t all_and, uint64_t all_or)
+			      uint64_t all_and, uint64_t all_or,
+			      const bool decode)
 {
 	const struct tdp_level_desc *d = &fmt->lvl[level];
 	uint64_t span = 1ull << d->shift;
@@ -105,22 +106,37 @@ static inline int lookup_leaf(const struct tdp_format *fmt, uint64_t addr,
 	res->fault = TDP_FAULT_NONE;
 	res->fault_level = -1;
 	res->fault_detail = TDP_DETAIL_NONE;
-	fmt->ops->decode_walk(fmt, res, all_and, all_or);
+	if (decode)
+		fmt->ops->decode_walk(fmt, res, all_and, all_or);
 	return 0;
 }
 
-/* lookup_leaf() for the slow walk, which combines the entries at the end. */
-static int slow_leaf(const struct tdp_format *fmt, uint64_t addr,
-		     struct tdp_lookup *res, int level, uint64_t raw)
+/*
+ * Decode the leaf of the walk recorded in @res (root_level down to
+ * last_level), combining its entries at the end as decode_walk wants.
+ */
+static void decode_recorded(const struct tdp_format *fmt,
+			    struct tdp_lookup *res)
 {
 	uint64_t all_and = ~0ull, all_or = 0;
 	int l;
 
-	for (l = level; l <= res->root_level; l++) {
+	for (l = res->last_level; l <= res->root_level; l++) {
 		all_and &= res->entry[l];
 		all_or |= res->entry[l];
 	}
-	return lookup_leaf(fmt, addr, res, level, raw, all_and, all_or);
+	fmt->ops->decode_walk(fmt, res, all_and, all_or);
+}
+
+/* lookup_leaf() for the slow walk, which combines the entries at the end. */
+static int slow_leaf(const struct tdp_format *fmt, uint64_t addr,
+		     struct tdp_lookup *res, int level, uint64_t raw,
+		     bool decode)
+{
+	lookup_leaf(fmt, addr, res, level, raw, 0, 0, false);
+	if (decode)
+		decode_recorded(fmt, res);
+	return 0;
 }
 
 /*
@@ -128,7 +144,8 @@ static int slow_leaf(const struct tdp_format *fmt, uint64_t addr,
  * and recorded) down: whatever the fast walk cannot decide by itself.
  */
 static int lookup_slow(const struct tdp_pgt *pgt, uint64_t addr,
-		       struct tdp_lookup *res, int level, uint64_t raw)
+		       struct tdp_lookup *res, int level, uint64_t raw,
+		       bool decode)
 {
 	const struct tdp_format *fmt = &pgt->fmt;
 	const uint8_t *table;
@@ -140,7 +157,7 @@ static int lookup_slow(const struct tdp_pgt *pgt, uint64_t addr,
 			return walk_fault(res, level, TDP_FAULT_NOT_PRESENT,
 					  TDP_DETAIL_NONE);
 		case TDP_ENTRY_LEAF:
-			return slow_leaf(fmt, addr, res, level, raw);
+			return slow_leaf(fmt, addr, res, level, raw, decode);
 		case TDP_ENTRY_TABLE:
 			break;
 		default:
@@ -189,14 +206,17 @@ struct fast_walk {
 /* Read and record the entry of @level that maps @addr (@esz bytes). */
 static inline __attribute__((always_inline)) void
 fast_read(const struct tdp_format *fmt, int level, uint64_t addr,
-	  struct tdp_lookup *res, struct fast_walk *w, const unsigned int esz)
+	  struct tdp_lookup *res, struct fast_walk *w, const unsigned int esz,
+	  const bool decode)
 {
 	const struct tdp_level_desc *d = &fmt->lvl[level];
 	uint64_t off = ((addr >> d->shift) & d->index_mask) * esz;
 
 	w->raw = load_entry(w->table + off, esz);
-	w->all_and &= w->raw;
-	w->all_or |= w->raw;
+	if (decode) {
+		w->all_and &= w->raw;
+		w->all_or |= w->raw;
+	}
 	res->entry[level] = w->raw;
 	res->entry_pa[level] = w->table_pa + off;
 }
@@ -209,12 +229,12 @@ fast_read(const struct tdp_format *fmt, int level, uint64_t addr,
 static inline __attribute__((always_inline)) bool
 fast_step(const struct tdp_format *fmt, int level, uint64_t addr,
 	  struct tdp_lookup *res, struct fast_walk *w, const unsigned int esz,
-	  const bool plain)
+	  const bool plain, const bool decode)
 {
 	const struct tdp_level_desc *d = &fmt->lvl[level];
 	uint64_t pa;
 
-	fast_read(fmt, level, addr, res, w, esz);
+	fast_read(fmt, level, addr, res, w, esz, decode);
 	if (plain) {
 		/* No map to consult, no high address bits. */
 		if (!TDP_LIKELY((w->raw & d->fast_table_mask) ==
@@ -244,7 +264,7 @@ fast_step(const struct tdp_format *fmt, int level, uint64_t addr,
  */
 static inline __attribute__((always_inline)) int
 lookup_walk(const struct tdp_pgt *pgt, uint64_t addr, struct tdp_lookup *res,
-	    const unsigned int esz, const bool plain)
+	    const unsigned int esz, const bool plain, const bool decode)
 {
 	const struct tdp_format *fmt = &pgt->fmt;
 	struct fast_walk w = {
@@ -253,40 +273,38 @@ lookup_walk(const struct tdp_pgt *pgt, uint64_t addr, struct tdp_lookup *res,
 		.all_and = ~0ull,
 		.window_va = pgt->window_va,
 		.window_pa = pgt->window_pa,
-		.avail = pgt->window_bytes >= fmt->table_size
-				 ? pgt->window_bytes - fmt->table_size + 1
-				 : 0,
+		.avail = pgt->window_table_avail,
 	};
 	int level = 0;
 
 	/* Enter at the root's level; each step falls through to the next. */
 	switch (fmt->levels - 1) {
 	case 5:
-		if (!fast_step(fmt, 5, addr, res, &w, esz, plain)) {
+		if (!fast_step(fmt, 5, addr, res, &w, esz, plain, decode)) {
 			level = 5;
 			break;
 		}
 		/* fallthrough */
 	case 4:
-		if (!fast_step(fmt, 4, addr, res, &w, esz, plain)) {
+		if (!fast_step(fmt, 4, addr, res, &w, esz, plain, decode)) {
 			level = 4;
 			break;
 		}
 		/* fallthrough */
 	case 3:
-		if (!fast_step(fmt, 3, addr, res, &w, esz, plain)) {
+		if (!fast_step(fmt, 3, addr, res, &w, esz, plain, decode)) {
 			level = 3;
 			break;
 		}
 		/* fallthrough */
 	case 2:
-		if (!fast_step(fmt, 2, addr, res, &w, esz, plain)) {
+		if (!fast_step(fmt, 2, addr, res, &w, esz, plain, decode)) {
 			level = 2;
 			break;
 		}
 		/* fallthrough */
 	case 1:
-		if (!fast_step(fmt, 1, addr, res, &w, esz, plain)) {
+		if (!fast_step(fmt, 1, addr, res, &w, esz, plain, decode)) {
 			level = 1;
 			break;
 		}
@@ -296,20 +314,25 @@ lookup_walk(const struct tdp_pgt *pgt, uint64_t addr, struct tdp_lookup *res,
 		 * Level 0 holds no tables (tdp_format_init() makes sure).
 		 * Most walks end here: finish a leaf with the level known.
 		 */
-		fast_read(fmt, 0, addr, res, &w, esz);
+		fast_read(fmt, 0, addr, res, &w, esz, decode);
 		if (TDP_LIKELY(tdp_fast_leaf(&fmt->lvl[0], w.raw)))
 			return lookup_leaf(fmt, addr, res, 0, w.raw, w.all_and,
-					   w.all_or);
+					   w.all_or, decode);
 		break;
 	}
 	if (TDP_LIKELY(tdp_fast_leaf(&fmt->lvl[level], w.raw)))
 		return lookup_leaf(fmt, addr, res, level, w.raw, w.all_and,
-				   w.all_or);
-	return lookup_slow(pgt, addr, res, level, w.raw);
+				   w.all_or, decode);
+	return lookup_slow(pgt, addr, res, level, w.raw, decode);
 }
 
-int tdp_lookup(const struct tdp_pgt *pgt, uint64_t addr,
-	       struct tdp_lookup *res)
+/*
+ * Both lookups: inlined into each, so that the walk is specialised for
+ * decoding or not as well as for the entry kind.
+ */
+static inline __attribute__((always_inline)) int
+lookup(const struct tdp_pgt *pgt, uint64_t addr, struct tdp_lookup *res,
+       const bool decode)
 {
 	const struct tdp_format *fmt;
 
@@ -324,10 +347,32 @@ int tdp_lookup(const struct tdp_pgt *pgt, uint64_t addr,
 						 : TDP_FAULT_ADDRESS_SIZE,
 				  TDP_DETAIL_NONE);
 	if (fmt->fast_plain_tables)
-		return lookup_walk(pgt, addr, res, 8, true);
+		return lookup_walk(pgt, addr, res, 8, true, decode);
 	if (fmt->entry_size == 4)
-		return lookup_walk(pgt, addr, res, 4, false);
-	return lookup_walk(pgt, addr, res, 8, false);
+		return lookup_walk(pgt, addr, res, 4, false, decode);
+	return lookup_walk(pgt, addr, res, 8, false, decode);
+}
+
+int tdp_lookup(const struct tdp_pgt *pgt, uint64_t addr,
+	       struct tdp_lookup *res)
+{
+	return lookup(pgt, addr, res, true);
+}
+
+int tdp_lookup_raw(const struct tdp_pgt *pgt, uint64_t addr,
+		   struct tdp_lookup *res)
+{
+	return lookup(pgt, addr, res, false);
+}
+
+int tdp_lookup_decode(const struct tdp_pgt *pgt, struct tdp_lookup *res)
+{
+	if (!pgt || !pgt->root || !res || res->fault != TDP_FAULT_NONE ||
+	    res->root_level != tdp_root_level(&pgt->fmt) ||
+	    res->last_level < 0 || res->last_level > res->root_level)
+		return -TDP_ERR_INVAL;
+	decode_recorded(&pgt->fmt, res);
+	return 0;
 }
 
 int tdp_lookup_access(const struct tdp_pgt *pgt, uint64_t addr,

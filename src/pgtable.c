@@ -26,6 +26,13 @@ static uint64_t root_alloc_align(const struct tdp_format *fmt)
 						     : TDP_MIN_TABLE_BYTES;
 }
 
+/* See tdp_pgt::window_table_avail. */
+static uint64_t table_avail(const struct tdp_format *fmt, uint64_t win_bytes)
+{
+	return win_bytes >= fmt->table_size ? win_bytes - fmt->table_size + 1
+					    : 0;
+}
+
 /*
  * Ask the backend for its linear window once; false if it offers one that
  * wraps around 2^64 (a backend bug the table must not build on).
@@ -83,6 +90,7 @@ int tdp_pgt_init(struct tdp_pgt *pgt, const struct tdp_format_config *cfg,
 		.window_va = win_va,
 		.window_pa = win_pa,
 		.window_bytes = win_bytes,
+		.window_table_avail = table_avail(&fmt, win_bytes),
 	};
 	return 0;
 }
@@ -115,6 +123,7 @@ int tdp_pgt_init_at(struct tdp_pgt *pgt, const struct tdp_format_config *cfg,
 		.window_va = win_va,
 		.window_pa = win_pa,
 		.window_bytes = win_bytes,
+		.window_table_avail = table_avail(&fmt, win_bytes),
 	};
 	return 0;
 }

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later OR BSD-2-Clause */
 /*
- * Format-independent behaviour of tdp_lookup() and tdp_translate(): table
- * pointers outside the memory backend at every level, a table that
- * straddles the end of the backend's memory, self-referencing and cyclic
- * tables (translated as the hardware would), the result fields on faults,
- * that lookups never write, and argument checks.
+ * Format-independent behaviour of tdp_lookup(), tdp_lookup_raw() with
+ * tdp_lookup_decode(), and tdp_translate(): table pointers outside the
+ * memory backend at every level, a table that straddles the end of the
+ * backend's memory, self-referencing and cyclic tables (translated as the
+ * hardware would), the result fields on faults, that lookups never write,
+ * and argument checks.
  *
  * Tables are built by hand from raw EPT and IA-32e entries; engine level L
  * indexes with address bits (20 + 9L):(12 + 9L).
@@ -936,6 +937,99 @@ static void test_lookup_access(void **state)
 	tdp_pool_destroy(pool);
 }
 
+/*
+ * tdp_lookup_raw() and tdp_lookup_decode(): the walk without the decode,
+ * and the decode later from the recorded entries. The read-only 2 MiB EPT
+ * leaf of test_lookup_access() again; its attributes follow from the SDM
+ * layout (bit 0 R, bits 5:3 memory type 6 = WB).
+ */
+static void test_lookup_raw_then_decode(void **state)
+{
+	struct tdp_pool *pool;
+	struct tdp_format_config cfg = { .format = TDP_FMT_EPT4 };
+	struct tdp_mm mm;
+	struct tdp_pgt pgt;
+	struct tdp_lookup r, saved;
+	uint64_t *pml4, *pdpt, *pd;
+
+	(void)state; /* builds its own pool */
+	assert_int_equal(tdp_pool_create(0x10000, 0x100000, &pool), 0);
+	mm = tdp_pool_mm(pool);
+	assert_int_equal(tdp_pool_claim(pool, 0x100000, 0x3000), 0);
+	pml4 = tdp_pool_phys_to_virt(pool, 0x100000, 4096);
+	pdpt = tdp_pool_phys_to_virt(pool, 0x101000, 4096);
+	pd = tdp_pool_phys_to_virt(pool, 0x102000, 4096);
+	for (int i = 0; i < 512; i++)
+		pml4[i] = pdpt[i] = pd[i] = 0;
+	pml4[0] = 0x101000 | 0x7;
+	pdpt[0] = 0x102000 | 0x7;
+	pd[1] = 0x40000000 | 0x1 | (6 << 3) | 0x80;
+	assert_int_equal(tdp_pgt_init_at(&pgt, &cfg, &mm, 0x100000), 0);
+
+	/* The walk: every field but the decoded ones. */
+	memset(&r, 0xa5, sizeof(r));
+	assert_int_equal(tdp_lookup_raw(&pgt, 0x212345, &r), 0);
+	assert_int_equal(r.addr, 0x212345);
+	assert_int_equal(r.out_addr, 0x40012345);
+	assert_int_equal(r.page_size, 0x200000);
+	assert_int_equal(r.root_level, 3);
+	assert_int_equal(r.last_level, 1);
+	assert_int_equal(r.fault, TDP_FAULT_NONE);
+	assert_int_equal(r.fault_level, -1);
+	assert_int_equal(r.fault_detail, TDP_DETAIL_NONE);
+	assert_int_equal(r.entry[3], 0x101007);
+	assert_int_equal(r.entry[2], 0x102007);
+	assert_int_equal(r.entry[1], 0x400000b1);
+	assert_int_equal(r.entry_pa[3], 0x100000);
+	assert_int_equal(r.entry_pa[2], 0x101000);
+	assert_int_equal(r.entry_pa[1], 0x102008);
+
+	/* The decode, from the entries as the walk saw them. */
+	pd[1] |= 0x6; /* now RWX; the recorded walk is not */
+	assert_int_equal(tdp_lookup_decode(&pgt, &r), 0);
+	assert_int_equal(r.perms, TDP_PERM_R);
+	assert_int_equal(r.attrs.perms, TDP_PERM_R);
+	assert_int_equal(r.attrs.memtype, TDP_MT_WB);
+	assert_int_equal(r.attrs.flags, 0);
+	assert_int_equal(r.out_addr, 0x40012345);
+	assert_int_equal(tdp_lookup(&pgt, 0x212345, &r), 0);
+	assert_int_equal(r.perms, TDP_PERM_RWX | TDP_PERM_XU);
+
+	/* A fault: zero attributes and permissions, nothing to decode. */
+	memset(&r, 0xa5, sizeof(r));
+	assert_int_equal(tdp_lookup_raw(&pgt, 0x400000, &r), -TDP_ERR_FAULT);
+	assert_int_equal(r.fault, TDP_FAULT_NOT_PRESENT);
+	assert_int_equal(r.fault_level, 1);
+	assert_int_equal(r.last_level, 1);
+	assert_int_equal(r.perms, 0);
+	assert_int_equal(r.attrs.perms, 0);
+	saved = r;
+	assert_int_equal(tdp_lookup_decode(&pgt, &r), -TDP_ERR_INVAL);
+	assert_memory_equal(&r, &saved, sizeof(r));
+
+	/* Results that no walk of this table records change nothing. */
+	assert_int_equal(tdp_lookup_raw(&pgt, 0x212345, &r), 0);
+	r.last_level = 4;
+	saved = r;
+	assert_int_equal(tdp_lookup_decode(&pgt, &r), -TDP_ERR_INVAL);
+	assert_memory_equal(&r, &saved, sizeof(r));
+	r.last_level = -1;
+	saved = r;
+	assert_int_equal(tdp_lookup_decode(&pgt, &r), -TDP_ERR_INVAL);
+	assert_memory_equal(&r, &saved, sizeof(r));
+	r.last_level = 1;
+	r.root_level = 4; /* a 5-level walk */
+	saved = r;
+	assert_int_equal(tdp_lookup_decode(&pgt, &r), -TDP_ERR_INVAL);
+	assert_memory_equal(&r, &saved, sizeof(r));
+
+	assert_int_equal(tdp_lookup_raw(NULL, 0, &r), -TDP_ERR_INVAL);
+	assert_int_equal(tdp_lookup_raw(&pgt, 0, NULL), -TDP_ERR_INVAL);
+	assert_int_equal(tdp_lookup_decode(NULL, &r), -TDP_ERR_INVAL);
+	assert_int_equal(tdp_lookup_decode(&pgt, NULL), -TDP_ERR_INVAL);
+	tdp_pool_destroy(pool);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -945,6 +1039,7 @@ int main(void)
 						fix_setup, fix_teardown),
 		cmocka_unit_test(test_table_straddles_end),
 		cmocka_unit_test(test_lookup_access),
+		cmocka_unit_test(test_lookup_raw_then_decode),
 		cmocka_unit_test(test_linear_window),
 		cmocka_unit_test(test_linear_window_wraps),
 		cmocka_unit_test_setup_teardown(test_self_map_ept, fix_setup,

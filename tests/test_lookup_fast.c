@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later OR BSD-2-Clause */
 /*
- * tdp_lookup()'s fast walk against the full rules, for every format.
+ * tdp_lookup()'s fast walk against the full rules, for every format, and
+ * tdp_lookup_raw() with tdp_lookup_decode() against both.
  *
  * Lookups take a fast path when the memory backend offers a linear window:
  * per-level tests derived from each format's rules, and one decode of the
@@ -17,7 +18,9 @@
  * - a translation's address, size and attributes are the leaf's as
  *   tdp_entry_decode_leaf() decodes them;
  * - its permissions are the AND over the walk, computed here from the raw
- *   bits by each architecture's rules.
+ *   bits by each architecture's rules;
+ * - tdp_lookup_raw() records the same walk through either backend, and
+ *   tdp_lookup_decode() then gives the same attributes and permissions.
  *
  * The seed is printed on failure; set TDP_SEED to rerun a sequence.
  */
@@ -200,40 +203,77 @@ struct env {
 	unsigned int leaves, faults;
 };
 
+/*
+ * Two results of one walk agree in every field the contract defines for
+ * both lookups (attrs and perms are tdp_lookup()'s only; see below).
+ */
+static void check_same_walk(const struct tdp_lookup *a,
+			    const struct tdp_lookup *b)
+{
+	int l;
+
+	assert_int_equal(a->addr, b->addr);
+	assert_int_equal(a->root_level, b->root_level);
+	assert_int_equal(a->last_level, b->last_level);
+	assert_int_equal(a->fault, b->fault);
+	assert_int_equal(a->fault_level, b->fault_level);
+	assert_int_equal(a->fault_detail, b->fault_detail);
+	assert_int_equal(a->out_addr, b->out_addr);
+	assert_int_equal(a->page_size, b->page_size);
+	for (l = a->root_level; l >= a->last_level && l >= 0; l--) {
+		assert_int_equal(a->entry[l], b->entry[l]);
+		assert_int_equal(a->entry_pa[l], b->entry_pa[l]);
+	}
+}
+
+/* A translation's address, attributes and permissions, from the raw bits. */
+static void check_decoded(const struct env *e, const struct tdp_lookup *r)
+{
+	const struct tdp_format *f = &e->fast.fmt;
+	struct tdp_attrs at;
+	uint64_t pa;
+
+	assert_int_equal(tdp_entry_decode_leaf(f, r->last_level,
+					       r->entry[r->last_level], &pa,
+					       &at), 0);
+	assert_int_equal(r->out_addr, pa | (r->addr & (r->page_size - 1)));
+	assert_memory_equal(&r->attrs, &at, sizeof(at));
+	assert_int_equal(r->perms, want_perms(e->tc, f, r));
+}
+
 static void check_one(struct env *e, uint64_t addr)
 {
 	const struct tdp_format *f = &e->fast.fmt;
-	struct tdp_lookup a, b;
-	int ra, rb, l;
+	struct tdp_lookup a, b, raw[2];
+	int ra, rb, l, k;
 
 	memset(&a, 0x5a, sizeof(a));
 	memset(&b, 0xa5, sizeof(b));
+	memset(raw, 0x3c, sizeof(raw));
 	ra = tdp_lookup(&e->fast, addr, &a);
 	rb = tdp_lookup(&e->slow, addr, &b);
 
 	/* Both walks agree in every field the contract defines. */
 	assert_int_equal(ra, rb);
 	assert_int_equal(a.addr, addr);
-	assert_int_equal(b.addr, addr);
 	assert_int_equal(a.root_level, f->levels - 1);
-	assert_int_equal(a.root_level, b.root_level);
-	assert_int_equal(a.last_level, b.last_level);
-	assert_int_equal(a.fault, b.fault);
-	assert_int_equal(a.fault_level, b.fault_level);
-	assert_int_equal(a.fault_detail, b.fault_detail);
-	assert_int_equal(a.out_addr, b.out_addr);
-	assert_int_equal(a.page_size, b.page_size);
+	check_same_walk(&a, &b);
 	assert_int_equal(a.perms, b.perms);
 	assert_memory_equal(&a.attrs, &b.attrs, sizeof(a.attrs));
 	assert_true(a.last_level >= 0);
+
+	/* So do the walks that do not decode, by either kind of backend. */
+	assert_int_equal(tdp_lookup_raw(&e->fast, addr, &raw[0]), ra);
+	assert_int_equal(tdp_lookup_raw(&e->slow, addr, &raw[1]), ra);
+	for (k = 0; k < 2; k++)
+		check_same_walk(&a, &raw[k]);
+
 	for (l = a.root_level; l >= a.last_level; l--) {
 		const void *p = tdp_pool_phys_to_virt(e->pool, a.entry_pa[l],
 						      f->entry_size);
 		uint64_t mem;
 		int kind;
 
-		assert_int_equal(a.entry[l], b.entry[l]);
-		assert_int_equal(a.entry_pa[l], b.entry_pa[l]);
 		assert_non_null(p);
 		mem = f->entry_size == 4 ? *(const uint32_t *)p
 					 : *(const uint64_t *)p;
@@ -253,24 +293,27 @@ static void check_one(struct env *e, uint64_t addr)
 	if (ra) {
 		assert_int_equal(ra, -TDP_ERR_FAULT);
 		assert_int_equal(a.fault_level, a.last_level);
+		/* There is no leaf to decode. */
+		assert_int_equal(tdp_lookup_decode(&e->fast, &raw[0]),
+				 -TDP_ERR_INVAL);
 		e->faults++;
 		return;
 	}
 
 	/* A translation: the leaf as decoded, the walk's permissions. */
 	{
-		uint64_t leaf = a.entry[a.last_level], pa, size;
-		struct tdp_attrs at;
+		uint64_t size;
 
 		size = 1ull << tdp_format_level_shift(f, a.last_level);
-		assert_int_equal(tdp_entry_decode_leaf(f, a.last_level, leaf,
-						       &pa, &at), 0);
 		assert_int_equal(a.fault, TDP_FAULT_NONE);
 		assert_int_equal(a.fault_level, -1);
 		assert_int_equal(a.page_size, size);
-		assert_int_equal(a.out_addr, pa | (addr & (size - 1)));
-		assert_memory_equal(&a.attrs, &at, sizeof(at));
-		assert_int_equal(a.perms, want_perms(e->tc, f, &a));
+		check_decoded(e, &a);
+		for (k = 0; k < 2; k++) {
+			assert_int_equal(tdp_lookup_decode(&e->fast, &raw[k]),
+					 0);
+			check_decoded(e, &raw[k]);
+		}
 		e->leaves++;
 	}
 }

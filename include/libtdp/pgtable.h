@@ -80,6 +80,11 @@ struct tdp_pgt {
 	uint64_t window_pa;
 	uint64_t window_bytes;
 	/*
+	 * Window offsets below this start a whole non-root table (0 when the
+	 * window holds none): one compare checks a table pointer in a walk.
+	 */
+	uint64_t window_table_avail;
+	/*
 	 * Walk cache of exclusive-mode single-page maps (src/map.c): the last
 	 * page-level table reached, the entries on the path to it with the
 	 * values they had, and the last attributes with their leaf template.
@@ -528,6 +533,47 @@ struct tdp_lookup {
  */
 TDP_API int tdp_lookup(const struct tdp_pgt *pgt, uint64_t addr,
 		       struct tdp_lookup *res);
+
+/**
+ * @brief Look an input address up without decoding the leaf's attributes.
+ *
+ * The same walk as tdp_lookup(), for callers that want the output address,
+ * the page size, every level's entry or the fault, and not the decoded
+ * attributes: a hypervisor asking where a guest page lives, or an emulator
+ * that refills its TLB from the raw entries. Everything in @p res is
+ * filled as tdp_lookup() fills it except @c attrs and @c perms, which are
+ * unspecified after a successful walk (zero after a fault);
+ * tdp_lookup_decode() fills them later from the recorded entries.
+ *
+ * @param pgt The table.
+ * @param addr The input address (any address: it is checked, not rejected).
+ * @param res Receives the result, also on a fault.
+ * @return 0 when the address translates; -TDP_ERR_FAULT when it does not
+ *         (res->fault says why and res->fault_level where);
+ *         -TDP_ERR_INVAL for a NULL pointer.
+ * @note Thread-safe; reads entries atomically.
+ */
+TDP_API int tdp_lookup_raw(const struct tdp_pgt *pgt, uint64_t addr,
+			   struct tdp_lookup *res);
+
+/**
+ * @brief Decode the attributes of a walk tdp_lookup_raw() recorded.
+ *
+ * Fills @c attrs and @c perms of @p res from the entries it holds, as
+ * tdp_lookup() would have filled them in the same walk. The table is not
+ * read again: the result describes the entries as the walk saw them, even
+ * if the table has changed since.
+ *
+ * @param pgt The table the walk was made in.
+ * @param res A result of a successful tdp_lookup_raw() (or tdp_lookup())
+ *        on @p pgt.
+ * @return 0; -TDP_ERR_INVAL for a NULL pointer, or a @p res that does not
+ *         hold a successful walk of a table of this format (a fault, or
+ *         levels outside the format's).
+ * @note Thread-safe: reads only @p pgt's format and writes only @p res.
+ */
+TDP_API int tdp_lookup_decode(const struct tdp_pgt *pgt,
+			      struct tdp_lookup *res);
 
 /**
  * @name Access flags (tdp_translate())
