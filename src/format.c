@@ -95,6 +95,7 @@ static void derive_fast_rules(struct tdp_format *fmt)
 		bool not_leaf;
 
 		d->index_mask = tdp_low_mask(d->index_bits);
+		d->span = 1ull << d->shift;
 
 		/*
 		 * A table: present, not leaf shaped, no reserved bit set;
@@ -120,7 +121,8 @@ static void derive_fast_rules(struct tdp_format *fmt)
 		d->fast_table_bad_low6 = fmt->bad_low6[0] | absent;
 		fold_low6(&d->fast_table_mask, &d->fast_table_value,
 			  &d->fast_table_bad_low6);
-		if (l > 0 && (d->fast_table_bad_low6 || d->table_hi_mask))
+		if ((l > 0 && (d->fast_table_bad_low6 || d->table_hi_mask)) ||
+		    d->leaf_hi_mask)
 			plain = false;
 
 		/* A leaf: present, leaf shaped, at a leaf level, not reserved. */
@@ -138,7 +140,7 @@ static void derive_fast_rules(struct tdp_format *fmt)
 		fold_low6(&d->fast_leaf_mask, &d->fast_leaf_value,
 			  &d->fast_leaf_bad_low6);
 	}
-	fmt->fast_plain_tables = plain;
+	fmt->fast_plain = plain;
 }
 
 int tdp_format_init(struct tdp_format *fmt,

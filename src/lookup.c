@@ -91,17 +91,18 @@ static inline uint64_t leaf_pa(const struct tdp_level_desc *d, uint64_t raw)
 /*
  * Finish a walk that reached the valid leaf @raw at @level; @all_and and
  * @all_or combine the walk's entries (see tdp_format_ops::decode_walk).
+ * @plain: the format's leaves have no high address bits.
  */
 static inline int lookup_leaf(const struct tdp_format *fmt, uint64_t addr,
 			      struct tdp_lookup *res, int level, uint64_t raw,
 			      uint64_t all_and, uint64_t all_or,
-			      const bool decode)
+			      const bool plain, const bool decode)
 {
 	const struct tdp_level_desc *d = &fmt->lvl[level];
-	uint64_t span = 1ull << d->shift;
+	uint64_t pa = plain ? raw & d->leaf_addr_mask : leaf_pa(d, raw);
 
-	res->out_addr = leaf_pa(d, raw) | (addr & (span - 1));
-	res->page_size = span;
+	res->out_addr = pa | (addr & (d->span - 1));
+	res->page_size = d->span;
 	res->last_level = level;
 	res->fault = TDP_FAULT_NONE;
 	res->fault_level = -1;
@@ -133,7 +134,7 @@ static int slow_leaf(const struct tdp_format *fmt, uint64_t addr,
 		     struct tdp_lookup *res, int level, uint64_t raw,
 		     bool decode)
 {
-	lookup_leaf(fmt, addr, res, level, raw, 0, 0, false);
+	lookup_leaf(fmt, addr, res, level, raw, 0, 0, false, false);
 	if (decode)
 		decode_recorded(fmt, res);
 	return 0;
@@ -255,7 +256,7 @@ fast_step(const struct tdp_format *fmt, int level, uint64_t addr,
 
 /*
  * The fast walk, for entries of @esz bytes, and for formats whose tables
- * are plain (tdp_format::fast_plain_tables) when @plain is set: inlined
+ * are plain (tdp_format::fast_plain) when @plain is set: inlined
  * once per kind, and unrolled by the number of levels, so that the loads,
  * the index scaling and where each level's rules lie are constants. It
  * descends through valid tables inside the window without a call; the
@@ -317,12 +318,12 @@ lookup_walk(const struct tdp_pgt *pgt, uint64_t addr, struct tdp_lookup *res,
 		fast_read(fmt, 0, addr, res, &w, esz, decode);
 		if (TDP_LIKELY(tdp_fast_leaf(&fmt->lvl[0], w.raw)))
 			return lookup_leaf(fmt, addr, res, 0, w.raw, w.all_and,
-					   w.all_or, decode);
+					   w.all_or, plain, decode);
 		break;
 	}
 	if (TDP_LIKELY(tdp_fast_leaf(&fmt->lvl[level], w.raw)))
 		return lookup_leaf(fmt, addr, res, level, w.raw, w.all_and,
-				   w.all_or, decode);
+				   w.all_or, plain, decode);
 	return lookup_slow(pgt, addr, res, level, w.raw, decode);
 }
 
@@ -346,7 +347,7 @@ lookup(const struct tdp_pgt *pgt, uint64_t addr, struct tdp_lookup *res,
 				  fmt->canonical ? TDP_FAULT_NON_CANONICAL
 						 : TDP_FAULT_ADDRESS_SIZE,
 				  TDP_DETAIL_NONE);
-	if (fmt->fast_plain_tables)
+	if (fmt->fast_plain)
 		return lookup_walk(pgt, addr, res, 8, true, decode);
 	if (fmt->entry_size == 4)
 		return lookup_walk(pgt, addr, res, 4, false, decode);

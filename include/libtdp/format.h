@@ -240,6 +240,7 @@ struct tdp_level_desc {
 	 * any other entry takes the full rules.
 	 */
 	uint64_t index_mask;
+	uint64_t span; /* bytes an entry maps: 1 << shift */
 	uint64_t fast_table_mask;
 	uint64_t fast_table_value;
 	uint64_t fast_table_bad_low6;
@@ -275,11 +276,12 @@ struct tdp_format {
 	uint32_t leaf_level_fault;
 	uint32_t needs_bbm;
 	/*
-	 * Derived by tdp_format_init(): non-zero when entries are 8 bytes and
-	 * no level needs its fast_table_bad_low6 map or high address bits
-	 * to tell and follow a table, so lookups may take a leaner walk.
+	 * Derived by tdp_format_init(): non-zero when entries are 8 bytes, no
+	 * level needs its fast_table_bad_low6 map or high address bits to
+	 * tell and follow a table, and no leaf has high address bits, so
+	 * lookups may take a leaner walk.
 	 */
-	uint32_t fast_plain_tables;
+	uint32_t fast_plain;
 	uint64_t bbm_exempt;
 	uint64_t accessed_mask;
 	uint64_t dirty_mask;
