@@ -6,7 +6,7 @@
  *
  * For each format and span, every phase runs --runs times and reports the
  * median, min and max wall time, ns per smallest page (per lookup for
- * lookup-rand), the table pages in use against the minimum the mapping
+ * the lookup phases), the table pages in use against the minimum the mapping
  * needs (computed by arithmetic from the format's geometry), and the TLB
  * invalidation calls counted through the tdp_tlb_ops hooks.
  *
