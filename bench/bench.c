@@ -748,36 +748,39 @@ PHASE_FN int lib_fault_rand(struct bench_case *c)
 }
 
 /*
- * Random lookups by tdp_lookup_raw(), which records every level's entry
- * without decoding the leaf. Returns the number of wrong translations.
+ * Random lookups, each recording every level's entry: by tdp_lookup_raw()
+ * or, with @decode, by tdp_lookup(), which also decodes the leaf. Inlined
+ * into one phase function per call, so neither loop tests @decode.
+ * Returns the number of wrong translations.
  */
-PHASE_FN uint64_t lib_lookup_raw(struct bench_case *c)
+static inline __attribute__((always_inline)) uint64_t
+lookup_all(struct bench_case *c, const bool decode)
 {
 	uint64_t i, bad = 0;
 
 	for (i = 0; i < c->n_lookups; i++) {
 		struct tdp_lookup res;
+		int ret = decode ? tdp_lookup(&c->pgt, c->lookups[i], &res)
+				 : tdp_lookup_raw(&c->pgt, c->lookups[i], &res);
 
-		if (tdp_lookup_raw(&c->pgt, c->lookups[i], &res) ||
-		    res.out_addr != c->lookups[i] + PA_BASE)
+		if (ret || res.out_addr != c->lookups[i] + PA_BASE)
 			bad++;
 	}
+	return bad;
+}
+
+PHASE_FN uint64_t lib_lookup_raw(struct bench_case *c)
+{
+	uint64_t bad = lookup_all(c, false);
+
 	PHASE_END();
 	return bad;
 }
 
-/* lib_lookup_raw() by tdp_lookup(), which also decodes the leaf. */
 PHASE_FN uint64_t lib_lookup_decoded(struct bench_case *c)
 {
-	uint64_t i, bad = 0;
+	uint64_t bad = lookup_all(c, true);
 
-	for (i = 0; i < c->n_lookups; i++) {
-		struct tdp_lookup res;
-
-		if (tdp_lookup(&c->pgt, c->lookups[i], &res) ||
-		    res.out_addr != c->lookups[i] + PA_BASE)
-			bad++;
-	}
 	PHASE_END();
 	return bad;
 }
