@@ -881,34 +881,45 @@ static void test_args_and_translate(void **state)
 }
 
 /*
- * tdp_lookup_access: one walk gives both the entries and the access
- * verdict. A read-only 2 MiB EPT leaf at 0x200000 -> 0x40000000 is
- * written by hand: PML4E/PDPTE/PDE raw values and the expected results
- * follow from the SDM layout.
+ * A read-only 2 MiB EPT leaf at 0x200000 -> 0x40000000, written by hand in
+ * its own pool: PML4 at 0x100000, PDPT at 0x101000, PD at 0x102000. The
+ * raw values follow from the SDM layout. Returns the PD.
  */
-static void test_lookup_access(void **state)
+static uint64_t *build_ro_2m(struct tdp_pool **pool, struct tdp_pgt *pgt)
 {
-	struct tdp_pool *pool;
 	struct tdp_format_config cfg = { .format = TDP_FMT_EPT4 };
 	struct tdp_mm mm;
-	struct tdp_pgt pgt;
-	struct tdp_lookup r;
 	uint64_t *pml4, *pdpt, *pd;
 
-	(void)state; /* builds its own pool */
-	assert_int_equal(tdp_pool_create(0x10000, 0x100000, &pool), 0);
-	mm = tdp_pool_mm(pool);
-	assert_int_equal(tdp_pool_claim(pool, 0x100000, 0x3000), 0);
-	pml4 = tdp_pool_phys_to_virt(pool, 0x100000, 4096);
-	pdpt = tdp_pool_phys_to_virt(pool, 0x101000, 4096);
-	pd = tdp_pool_phys_to_virt(pool, 0x102000, 4096);
+	assert_int_equal(tdp_pool_create(0x10000, 0x100000, pool), 0);
+	mm = tdp_pool_mm(*pool);
+	assert_int_equal(tdp_pool_claim(*pool, 0x100000, 0x3000), 0);
+	pml4 = tdp_pool_phys_to_virt(*pool, 0x100000, 4096);
+	pdpt = tdp_pool_phys_to_virt(*pool, 0x101000, 4096);
+	pd = tdp_pool_phys_to_virt(*pool, 0x102000, 4096);
 	for (int i = 0; i < 512; i++)
 		pml4[i] = pdpt[i] = pd[i] = 0;
 	pml4[0] = 0x101000 | 0x7;
 	pdpt[0] = 0x102000 | 0x7;
 	/* R only, WB (6 << 3), page size bit 7. */
 	pd[1] = 0x40000000 | 0x1 | (6 << 3) | 0x80;
-	assert_int_equal(tdp_pgt_init_at(&pgt, &cfg, &mm, 0x100000), 0);
+	assert_int_equal(tdp_pgt_init_at(pgt, &cfg, &mm, 0x100000), 0);
+	return pd;
+}
+
+/*
+ * tdp_lookup_access: one walk gives both the entries and the access
+ * verdict, on the leaf of build_ro_2m(); the expected results follow from
+ * the SDM layout.
+ */
+static void test_lookup_access(void **state)
+{
+	struct tdp_pool *pool;
+	struct tdp_pgt pgt;
+	struct tdp_lookup r;
+
+	(void)state; /* builds its own pool */
+	build_ro_2m(&pool, &pgt);
 
 	assert_int_equal(tdp_lookup_access(&pgt, 0x212345, TDP_ACCESS_READ,
 					   &r), 0);
@@ -939,32 +950,19 @@ static void test_lookup_access(void **state)
 
 /*
  * tdp_lookup_raw() and tdp_lookup_decode(): the walk without the decode,
- * and the decode later from the recorded entries. The read-only 2 MiB EPT
- * leaf of test_lookup_access() again; its attributes follow from the SDM
- * layout (bit 0 R, bits 5:3 memory type 6 = WB).
+ * and the decode later from the recorded entries, on the leaf of
+ * build_ro_2m(); its attributes follow from the SDM layout (bit 0 R,
+ * bits 5:3 memory type 6 = WB).
  */
 static void test_lookup_raw_then_decode(void **state)
 {
 	struct tdp_pool *pool;
-	struct tdp_format_config cfg = { .format = TDP_FMT_EPT4 };
-	struct tdp_mm mm;
 	struct tdp_pgt pgt;
 	struct tdp_lookup r, saved;
-	uint64_t *pml4, *pdpt, *pd;
+	uint64_t *pd;
 
 	(void)state; /* builds its own pool */
-	assert_int_equal(tdp_pool_create(0x10000, 0x100000, &pool), 0);
-	mm = tdp_pool_mm(pool);
-	assert_int_equal(tdp_pool_claim(pool, 0x100000, 0x3000), 0);
-	pml4 = tdp_pool_phys_to_virt(pool, 0x100000, 4096);
-	pdpt = tdp_pool_phys_to_virt(pool, 0x101000, 4096);
-	pd = tdp_pool_phys_to_virt(pool, 0x102000, 4096);
-	for (int i = 0; i < 512; i++)
-		pml4[i] = pdpt[i] = pd[i] = 0;
-	pml4[0] = 0x101000 | 0x7;
-	pdpt[0] = 0x102000 | 0x7;
-	pd[1] = 0x40000000 | 0x1 | (6 << 3) | 0x80;
-	assert_int_equal(tdp_pgt_init_at(&pgt, &cfg, &mm, 0x100000), 0);
+	pd = build_ro_2m(&pool, &pgt);
 
 	/* The walk: every field but the decoded ones. */
 	memset(&r, 0xa5, sizeof(r));
