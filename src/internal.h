@@ -319,7 +319,7 @@ static inline unsigned int tdp_index(const struct tdp_format *fmt, int level,
 {
 	const struct tdp_level_desc *d = &fmt->lvl[level];
 
-	return (unsigned int)((ia >> d->shift) & tdp_low_mask(d->index_bits));
+	return (unsigned int)((ia >> d->shift) & d->index_mask);
 }
 
 /*
