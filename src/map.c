@@ -1025,31 +1025,53 @@ static inline bool attrs_equal(const struct tdp_attrs *a,
  * with the value it had: the path is unchanged exactly when they all still
  * hold it. They are compared from the root down, so an entry is only read
  * once the entry above proved its table still linked (a freed table is
- * never read).
+ * never read). The path ends at the last slot of wc_entry[] (see
+ * wc_fill()), so that the unrolled comparison below has constant slots.
+ *
+ * Relaxed loads: only the values are compared (exclusive mode has no other
+ * writer whose table contents we would need to see).
  */
+#define WC_SLOT(depth_left) (TDP_MAX_LEVELS - (depth_left))
+#define WC_SAME(type, n)                                                      \
+	(__atomic_load_n((const type *)pgt->wc_entry[WC_SLOT(n)],             \
+			 __ATOMIC_RELAXED) == pgt->wc_value[WC_SLOT(n)])
+
 static inline __attribute__((always_inline)) bool
 wc_path_intact(const struct tdp_pgt *pgt)
 {
-	const int depth = pgt->wc_depth;
-	int i;
-
-	/*
-	 * Relaxed loads: only the values are compared (exclusive mode has no
-	 * other writer whose table contents we would need to see).
-	 */
+	_Static_assert(TDP_MAX_LEVELS == 6, "unrolled for 5 table levels");
 	if (pgt->fmt.entry_size == 4) {
-		for (i = 0; i < depth; i++)
+		int i;
+
+		for (i = WC_SLOT(pgt->wc_depth); i < TDP_MAX_LEVELS; i++)
 			if (__atomic_load_n((const uint32_t *)pgt->wc_entry[i],
 					    __ATOMIC_RELAXED) !=
 			    pgt->wc_value[i])
 				return false;
 		return true;
 	}
-	for (i = 0; i < depth; i++)
-		if (__atomic_load_n((const uint64_t *)pgt->wc_entry[i],
-				    __ATOMIC_RELAXED) != pgt->wc_value[i])
+	switch (pgt->wc_depth) {
+	case 5:
+		if (!WC_SAME(uint64_t, 5))
 			return false;
-	return true;
+		/* fallthrough */
+	case 4:
+		if (!WC_SAME(uint64_t, 4))
+			return false;
+		/* fallthrough */
+	case 3:
+		if (!WC_SAME(uint64_t, 3))
+			return false;
+		/* fallthrough */
+	case 2:
+		if (!WC_SAME(uint64_t, 2))
+			return false;
+		/* fallthrough */
+	case 1:
+		return WC_SAME(uint64_t, 1);
+	default:
+		return false;
+	}
 }
 
 /* The cache's constants, from the format (once per table). */
@@ -1066,36 +1088,148 @@ static void wc_setup(struct tdp_pgt *pgt)
 	pgt->wc_pa_bad = ~reach | ~tdp_low_mask(fmt->pa_bits) |
 			 tdp_low_mask(d0->shift);
 	pgt->wc_page = 1ull << d0->shift;
+	/* A page-aligned offset into the table, shifted by this, is the
+	 * entry's byte offset. */
+	pgt->wc_entry_shift =
+		(uint8_t)(d0->shift - (fmt->entry_size == 4 ? 2 : 3));
+	/*
+	 * The common case stores template | address into an entry that is 0
+	 * (invalid in every format, but checked): 8-byte entries whose page
+	 * leaves keep the whole address in place.
+	 */
+	pgt->wc_plain = fmt->entry_size == 8 && !d0->leaf_hi_mask &&
+			!tdp_entry_present(d0, 0);
 }
 
-/* Walk to the page-level table of @ia and cache the path; false if none. */
-static bool wc_fill(struct tdp_pgt *pgt, uint64_t ia)
+/*
+ * A page for a new table on the fault path: from the caller's reservation
+ * first, then from the backend, as the general path takes them.
+ */
+static int fault_take_page(struct tdp_pgt *pgt, struct tdp_reserve *res,
+			   uint64_t *pa)
+{
+	if (res && res->count) {
+		*pa = list_pop(pgt, &res->head, &res->count);
+		return 0;
+	}
+	return alloc_page(pgt, pa);
+}
+
+/*
+ * Give back the first @n pages of @pa, taken in that order by
+ * fault_take_page(): the first @from_res went back onto the reservation,
+ * in reverse, so that it is exactly as it was.
+ */
+static void fault_give_back(struct tdp_pgt *pgt, struct tdp_reserve *res,
+			    const uint64_t *pa, int n, int from_res)
+{
+	int i;
+
+	for (i = n - 1; i >= from_res; i--)
+		pgt->mm.ops->free_table(pgt->mm.ctx, pa[i],
+					pgt->fmt.table_size);
+	for (; i >= 0; i--)
+		list_push(pgt, &res->head, &res->count, pa[i]);
+}
+
+/*
+ * Link the @level missing tables below the invalid entry @p (at @level)
+ * that lead to the page-level table of @ia: the fault that opens a new
+ * table. Every page is taken before anything changes, so a failure changes
+ * nothing; the tables are linked to each other while still private and
+ * published by one store into @p. Invalid to valid needs neither a TLB
+ * invalidation nor break-before-make.
+ */
+static int wc_grow(struct tdp_pgt *pgt, uint8_t *p, int level, uint64_t ia,
+		   struct tdp_reserve *res)
+{
+	const struct tdp_format *fmt = &pgt->fmt;
+	const struct tdp_format_ops *ops = fmt->ops;
+	uint64_t pa[TDP_MAX_LEVELS];
+	int i, from_res = 0, ret;
+
+	for (i = 0; i < level; i++) {
+		bool reserved = res && res->count;
+
+		ret = fault_take_page(pgt, res, &pa[i]);
+		if (ret) {
+			fault_give_back(pgt, res, pa, i, from_res);
+			return ret;
+		}
+		from_res += reserved;
+	}
+	/* pa[i] is the new table of level level - 1 - i. */
+	for (i = 1; i < level; i++) {
+		uint8_t *t = (uint8_t *)page_ptr(pgt, pa[i - 1]);
+
+		tdp_entry_store(fmt,
+				t + tdp_index(fmt, level - i, ia) *
+					    fmt->entry_size,
+				ops->make_table(fmt, level - i, pa[i]));
+	}
+	tdp_entry_store(fmt, p, ops->make_table(fmt, level, pa[0]));
+	return 0;
+}
+
+/*
+ * Walk to the page-level table of @ia and cache the path, creating the
+ * tables that are missing on the way. 1: cached; 0: an entry on the way is
+ * neither a table nor invalid, for the general path to decide; an error
+ * (allocation) with nothing changed.
+ */
+static int wc_fill(struct tdp_pgt *pgt, uint64_t ia, struct tdp_reserve *res)
 {
 	const struct tdp_format *fmt = &pgt->fmt;
 	const unsigned int es = fmt->entry_size;
+	const int depth = tdp_root_level(fmt);
+	const bool plain = fmt->fast_plain;
 	uint8_t *table = pgt->root;
 	uint64_t child_pa, raw, span;
-	int level, i = 0;
+	int level, ret;
 
 	pgt->wc_span = 0;
-	for (level = tdp_root_level(fmt); level > 0; level--, i++) {
-		void *p = table + tdp_index(fmt, level, ia) * es;
+	for (level = depth; level > 0; level--) {
+		const struct tdp_level_desc *d = &fmt->lvl[level];
+		uint8_t *p = table + ((ia >> d->shift) & d->index_mask) * es;
+		const int slot = WC_SLOT(level);
 
 		raw = tdp_entry_load(fmt, p);
-		if (tdp_classify(fmt, level, raw) != TDP_ENTRY_TABLE)
-			return false;
-		table = tdp_child_table(pgt, level, raw, &child_pa);
-		if (!table)
-			return false;
-		pgt->wc_entry[i] = p;
-		pgt->wc_value[i] = raw;
+		/*
+		 * Most entries pass the format's derived fast test of a table
+		 * and point into the backend's window (as in a lookup); the
+		 * rest take the full rules.
+		 */
+		child_pa = raw & d->table_addr_mask;
+		if (TDP_LIKELY(plain && tdp_fast_table(d, raw) &&
+			       child_pa - pgt->window_pa <
+				       pgt->window_table_avail)) {
+			table = pgt->window_va + (child_pa - pgt->window_pa);
+		} else {
+			switch (tdp_classify(fmt, level, raw)) {
+			case TDP_ENTRY_TABLE:
+				break;
+			case TDP_ENTRY_INVALID:
+				ret = wc_grow(pgt, p, level, ia, res);
+				if (ret)
+					return ret;
+				raw = tdp_entry_load(fmt, p);
+				break;
+			default:
+				return 0;
+			}
+			table = tdp_child_table(pgt, level, raw, &child_pa);
+			if (!table)
+				return 0;
+		}
+		pgt->wc_entry[slot] = p;
+		pgt->wc_value[slot] = raw;
 	}
 	span = pgt->wc_page << fmt->lvl[0].index_bits;
-	pgt->wc_depth = i;
+	pgt->wc_depth = depth;
 	pgt->wc_table = table;
 	pgt->wc_addr = tdp_ia_to_addr(fmt, ia & ~(span - 1));
 	pgt->wc_span = span;
-	return true;
+	return 1;
 }
 
 /* Store a page leaf at @p unless a valid entry is there already. */
@@ -1113,56 +1247,71 @@ install_page(const struct tdp_format *fmt, uint8_t *p, uint64_t tmpl,
  * One page into the cached page-level table, if @addr lies in it, the path
  * to it is intact and the entry is invalid. The checks are arranged so
  * that a hit costs a few dozen instructions: the cached table's range
- * implies a valid (and canonical) input address, and one mask checks the
- * output address's alignment and width. Only exclusive-mode maps without
- * TDP_OP_REPLACE come here (flags: at most a level cap, which a page
- * always satisfies).
+ * implies a valid (and canonical) input address, one mask checks the
+ * output address's alignment and width, and a cached range is never
+ * without a leaf template (wc_fill() runs only once one exists). Only
+ * exclusive-mode maps without TDP_OP_REPLACE come here (flags: at most a
+ * level cap, which a page always satisfies).
  */
 static inline __attribute__((always_inline)) bool
 map_one_cached(struct tdp_pgt *pgt, uint64_t addr, uint64_t size, uint64_t pa,
 	       const struct tdp_attrs *attrs, uint32_t flags)
 {
-	const struct tdp_format *fmt = &pgt->fmt;
-	uint64_t off = addr - pgt->wc_addr, tmpl = pgt->wc_leaf;
+	uint64_t off = addr - pgt->wc_addr;
+	uint8_t *p;
 
 	if ((flags & ~(0xfu << 8)) || size != pgt->wc_page ||
 	    off >= pgt->wc_span || ((off & (size - 1)) | (pa & pgt->wc_pa_bad)) ||
-	    !tmpl || !attrs_equal(attrs, &pgt->wc_attrs) || !wc_path_intact(pgt))
+	    !attrs_equal(attrs, &pgt->wc_attrs) || !wc_path_intact(pgt))
 		return false;
-	return install_page(fmt, pgt->wc_table +
-					 (off >> fmt->lvl[0].shift) *
-						 fmt->entry_size,
-			    tmpl, pa);
+	p = pgt->wc_table + (off >> pgt->wc_entry_shift);
+	if (TDP_LIKELY(pgt->wc_plain)) {
+		/* Anything but 0 is for install_page() to judge. */
+		if (__atomic_load_n((const uint64_t *)p, __ATOMIC_RELAXED))
+			return false;
+		__atomic_store_n((uint64_t *)p, pgt->wc_leaf | pa,
+				 __ATOMIC_RELEASE);
+		return true;
+	}
+	return install_page(&pgt->fmt, p, pgt->wc_leaf, pa);
 }
 
 /*
- * The cache missed: walk and refill it. The path was just walked, so the
- * rest of the cached checks (and not the path comparison) will do.
+ * The cache missed: walk, creating the tables a new page needs, and
+ * refill it. The path was just walked, so the rest of the cached checks
+ * (and not the path comparison) will do. 1: mapped; 0: for the general
+ * path; an error, with nothing changed.
  */
-static bool map_one_fill(struct tdp_pgt *pgt, uint64_t addr, uint64_t size,
-			 uint64_t pa, const struct tdp_attrs *attrs,
-			 uint32_t flags)
+static int map_one_fill(struct tdp_pgt *pgt, uint64_t addr, uint64_t size,
+			uint64_t pa, const struct tdp_attrs *attrs,
+			uint32_t flags, struct tdp_reserve *res)
 {
 	const struct tdp_format *fmt = &pgt->fmt;
 	uint64_t ia, tmpl = pgt->wc_leaf;
+	int ret;
 
 	/* Shared mode never touches the cache: other threads use it too. */
-	if (flags & ~(0xfu << 8))
-		return false;
+	if ((flags & ~(0xfu << 8)) || !mm_can_alloc(pgt))
+		return 0;
 	if (!pgt->wc_page)
 		wc_setup(pgt);
 	if (size != pgt->wc_page ||
 	    ((addr | pa) & (size - 1)) || (pa & pgt->wc_pa_bad) ||
-	    !tdp_addr_to_ia(fmt, addr, &ia) || fmt->levels < 2 ||
-	    !wc_fill(pgt, ia))
-		return false;
+	    !tdp_addr_to_ia(fmt, addr, &ia) || fmt->levels < 2)
+		return 0;
+	/* The template first: tables are created only for a leaf that can
+	 * be written. A template of 0 is never cached: it would read as
+	 * none. */
 	if (!tmpl || !attrs_equal(attrs, &pgt->wc_attrs)) {
-		/* A template of 0 is never cached: it would read as none. */
 		if (tdp_entry_encode_leaf(fmt, 0, 0, attrs, &tmpl) || !tmpl)
-			return false;
+			return 0;
+		pgt->wc_span = 0;
 		pgt->wc_attrs = *attrs;
 		pgt->wc_leaf = tmpl;
 	}
+	ret = wc_fill(pgt, ia, res);
+	if (ret <= 0)
+		return ret;
 	return install_page(fmt,
 			    pgt->wc_table +
 				    tdp_index(fmt, 0, ia) * fmt->entry_size,
@@ -1214,10 +1363,15 @@ __attribute__((noinline)) static int
 map_slow(struct tdp_pgt *pgt, uint64_t addr, uint64_t size, uint64_t pa,
 	 const struct tdp_attrs *attrs, uint32_t flags, struct tdp_reserve *res)
 {
+	int ret;
+
 	if (!attrs)
 		return -TDP_ERR_INVAL;
-	if (pgt && pgt->root && map_one_fill(pgt, addr, size, pa, attrs, flags))
-		return 0;
+	if (pgt && pgt->root) {
+		ret = map_one_fill(pgt, addr, size, pa, attrs, flags, res);
+		if (ret)
+			return ret < 0 ? ret : 0;
+	}
 	return map_range(pgt, addr, size, pa, attrs, flags, res);
 }
 

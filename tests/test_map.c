@@ -2497,6 +2497,83 @@ static void test_map_fault_pattern_cache(void **state)
 	EQ(tables(f), 1);
 }
 
+/*
+ * A fault where tables are missing: tdp_map() of one page creates them on
+ * its fault path. It must take exactly the tables the page needs, from the
+ * reservation first, and after a failed allocation leave the tables, the
+ * pool and the reservation exactly as they were. In the upper half for
+ * IA-32e, where input addresses are sign-extended.
+ */
+static void test_map_fault_opens_tables(void **state)
+{
+	struct fix *f = *state;
+	const uint64_t hi = f->fc->ept ? 0 : 0xffff800000000000ull;
+	const uint64_t of = TDP_OP_MAX_LEVEL(0), T512 = 512 * G1;
+	const uint64_t levels = (uint64_t)f->fc->levels;
+	const struct tdp_attrs rw = mk_attrs(RW, ACC);
+	struct tdp_reserve res = { 0 };
+	struct tdp_pool_stats st;
+	uint64_t head;
+	struct snap s;
+
+	/* Only the root: one new table per level below it. */
+	EQ(tables(f), 1);
+	MAP(f, hi + 7 * G1 + 5 * K4, K4, 9 * G1, RW, ACC, of);
+	EQ(tables(f), levels);
+	CHECK_MAP(f, hi + 7 * G1 + 5 * K4, 9 * G1, 0, RW, ACC);
+	CHECK_UNMAPPED(f, hi + 7 * G1 + 4 * K4, 0);
+	/* The next 2 MiB: only a page table. Without a level cap too. */
+	MAP(f, hi + 7 * G1 + M2, K4, 9 * G1 + M2, RW, ACC, 0);
+	EQ(tables(f), levels + 1);
+	CHECK_MAP(f, hi + 7 * G1 + M2, 9 * G1 + M2, 0, RW, ACC);
+
+	/* Each allocation failing in turn: 2 tables in a new 1 GiB, 3 in a
+	 * new 512 GiB. */
+	inject_each(f,
+		    &(const struct inj_op){ OPX_MAP, hi + 8 * G1 + K4, K4,
+					    10 * G1, RWX, of, 0 },
+		    2);
+	CHECK_MAP(f, hi + 8 * G1 + K4, 10 * G1, 0, RWX, 0);
+	inject_each(f,
+		    &(const struct inj_op){ OPX_MAP, hi + T512 + 8 * G1, K4,
+					    11 * G1, RWX, of, 0 },
+		    3);
+	CHECK_MAP(f, hi + T512 + 8 * G1, 11 * G1, 0, RWX, 0);
+	EQ(tables(f), levels + 6);
+
+	/* A reservation of the 2 pages needed: the backend is not asked. */
+	RET(tdp_reserve_topup(&f->pgt, &res, 2), 0);
+	st = pstats(f);
+	RET(tdp_map(&f->pgt, hi + 9 * G1, K4, 12 * G1, &rw, of, &res), 0);
+	EQ(res.count, 0);
+	EQ(pstats(f).allocs, st.allocs);
+	EQ(tables(f), levels + 8);
+	CHECK_MAP(f, hi + 9 * G1, 12 * G1, 0, RW, ACC);
+
+	/* One reserved page of the 2 needed, and the backend fails: the
+	 * reserved page goes back, the list as it was. */
+	RET(tdp_reserve_topup(&f->pgt, &res, 1), 0);
+	head = res.head;
+	snap_take(f, &s);
+	RET(tdp_pool_fail_nth(f->pool, 1), 0);
+	RET(tdp_map(&f->pgt, hi + 10 * G1, K4, 13 * G1, &rw, of, &res),
+	    -TDP_ERR_NOMEM);
+	RET(tdp_pool_fail_nth(f->pool, 0), 0);
+	snap_same_nomem_at(__LINE__, f, &s);
+	EQ(res.count, 1);
+	EQ(res.head, head);
+	CHECK_UNMAPPED(f, hi + 10 * G1, 2);
+	/* With the backend back: one page from each. */
+	RET(tdp_map(&f->pgt, hi + 10 * G1, K4, 13 * G1, &rw, of, &res), 0);
+	EQ(res.count, 0);
+	EQ(tables(f), levels + 10);
+	CHECK_MAP(f, hi + 10 * G1, 13 * G1, 0, RW, ACC);
+
+	/* All gone again: nothing leaked. */
+	RET(tdp_unmap(&f->pgt, hi, 2 * T512, 0, NULL), 0);
+	EQ(tables(f), 1);
+}
+
 #define FT(fn, fc)                                                            \
 	{ #fn "/" #fc, fn, fix_setup, fix_teardown, &(fc) }
 #define F4(fn) FT(fn, ept4), FT(fn, ia32e4)
@@ -2515,6 +2592,7 @@ int main(void)
 		FALL(test_map_edges),
 		F4(test_map_exist),
 		F4(test_map_fault_pattern_cache),
+		F4(test_map_fault_opens_tables),
 		F4(test_map_exist_shared),
 		F4(test_replace_leaf),
 		FALL(test_replace_splits_blocks),

@@ -94,7 +94,9 @@ struct tdp_pgt {
 	uint64_t wc_page; /* bytes of a page; 0 until the first use */
 	uint64_t wc_pa_bad; /* bits a page's output address may not have */
 	uint8_t *wc_table;
-	int wc_depth; /* entries on the path, root first */
+	int wc_depth; /* path entries: the last slots, root first */
+	uint8_t wc_entry_shift; /* table offset >> this: the entry's offset */
+	uint8_t wc_plain; /* hits store template | address (map.c) */
 	void *wc_entry[TDP_MAX_LEVELS];
 	uint64_t wc_value[TDP_MAX_LEVELS];
 	struct tdp_attrs wc_attrs;
