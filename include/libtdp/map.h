@@ -49,7 +49,11 @@
  * table skips the walk. The cache checks itself on every use (the path's
  * entries must still hold the values it saw, compared from the root down),
  * so entries may be changed by anyone between calls, the caller included;
- * it only makes the common case fast and never changes a result.
+ * it only makes the common case fast and never changes a result. When
+ * tables on the way are missing, the call creates just those (pages from
+ * the reservation first, as any map takes them) without the general
+ * engine's counting pass; the rules below on allocation failure hold
+ * unchanged.
  *
  * @par Allocation failure
  * In exclusive mode (the default) an operation first counts exactly the
