@@ -1209,6 +1209,10 @@ static int wc_fill(struct tdp_pgt *pgt, uint64_t ia, struct tdp_reserve *res)
 			case TDP_ENTRY_TABLE:
 				break;
 			case TDP_ENTRY_INVALID:
+				/* A backend that cannot allocate: the general
+				 * path reports it. */
+				if (!mm_can_alloc(pgt))
+					return 0;
 				ret = wc_grow(pgt, p, level, ia, res);
 				if (ret)
 					return ret;
@@ -1291,7 +1295,7 @@ static int map_one_fill(struct tdp_pgt *pgt, uint64_t addr, uint64_t size,
 	int ret;
 
 	/* Shared mode never touches the cache: other threads use it too. */
-	if ((flags & ~(0xfu << 8)) || !mm_can_alloc(pgt))
+	if (flags & ~(0xfu << 8))
 		return 0;
 	if (!pgt->wc_page)
 		wc_setup(pgt);
