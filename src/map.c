@@ -206,9 +206,15 @@ static void free_batch(struct op *op)
 	op->n_freed = 0;
 }
 
-/* Queue the unlinked subtree whose top table (at @level) is at @pa. */
+/*
+ * Queue the unlinked subtree whose top table (at @level) is at @pa. Every
+ * table this engine unlinks comes here, so this is where map cursors learn
+ * that a table they may hold is gone (atomic: shared-mode operations unlink
+ * concurrently).
+ */
 static void defer_free(struct op *op, uint64_t pa, int level)
 {
+	__atomic_fetch_add(&op->pgt->unlinks, 1, __ATOMIC_RELAXED);
 	if (op->n_freed == FREED_BATCH)
 		free_batch(op);
 	op->freed[op->n_freed].pa = pa;
@@ -1387,6 +1393,67 @@ int tdp_map(struct tdp_pgt *pgt, uint64_t addr, uint64_t size, uint64_t pa,
 	if (pgt && attrs && map_one_cached(pgt, addr, size, pa, attrs, flags))
 		return 0;
 	return map_slow(pgt, addr, size, pa, attrs, flags, res);
+}
+
+int tdp_map_cursor_init(struct tdp_map_cursor *cur, struct tdp_pgt *pgt,
+			const struct tdp_attrs *attrs, struct tdp_reserve *res)
+{
+	uint64_t leaf;
+	int ret;
+
+	if (!cur)
+		return -TDP_ERR_INVAL;
+	/* Unusable until it succeeds: pgt NULL makes every page call fail. */
+	*cur = (struct tdp_map_cursor){ .bad = ~0ull };
+	if (!pgt || !pgt->root || !attrs)
+		return -TDP_ERR_INVAL;
+	ret = tdp_entry_encode_leaf(&pgt->fmt, 0, 0, attrs, &leaf);
+	if (ret)
+		return ret;
+	if (!pgt->wc_page)
+		wc_setup(pgt);
+	cur->bad = pgt->wc_pa_bad;
+	cur->leaf = leaf;
+	cur->pgt = pgt;
+	cur->res = res;
+	cur->page = pgt->wc_page;
+	cur->entry_shift = pgt->wc_entry_shift;
+	cur->attrs = *attrs;
+	return 0;
+}
+
+int tdp_map_cursor_walk_page(struct tdp_map_cursor *cur, uint64_t addr,
+			     uint64_t pa)
+{
+	struct tdp_pgt *pgt;
+	int ret;
+
+	if (!cur || !cur->pgt)
+		return -TDP_ERR_INVAL;
+	pgt = cur->pgt;
+	cur->span = 0;
+	ret = tdp_map(pgt, addr, cur->page, pa, &cur->attrs, 0, cur->res);
+	/*
+	 * A single-page tdp_map() leaves the table's walk cache on the table
+	 * it reached, whether the entry was free or not (it may also have
+	 * gone the general way and left the cache elsewhere, or stale: hence
+	 * the path check). Only formats whose hit is the plain store of
+	 * tdp_map_cursor_page() take the table over.
+	 */
+	if (pgt->wc_plain && addr - pgt->wc_addr < pgt->wc_span &&
+	    wc_path_intact(pgt)) {
+		cur->addr = pgt->wc_addr;
+		cur->table = pgt->wc_table;
+		cur->unlinks_seen = pgt->unlinks;
+		cur->span = pgt->wc_span;
+	}
+	return ret;
+}
+
+void tdp_map_cursors_invalidate(struct tdp_pgt *pgt)
+{
+	if (pgt)
+		__atomic_fetch_add(&pgt->unlinks, 1, __ATOMIC_RELAXED);
 }
 
 int tdp_unmap(struct tdp_pgt *pgt, uint64_t addr, uint64_t size,

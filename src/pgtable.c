@@ -165,11 +165,12 @@ void tdp_pgt_destroy(struct tdp_pgt *pgt)
 	pgt->root = NULL;
 	pgt->flags = 0;
 	/*
-	 * Every table is gone: the walk cache of tdp_map() must not store
-	 * into one again (the freed pages may still hold the path's old
-	 * values, so the cache's own check would pass).
+	 * Every table is gone: neither the walk cache of tdp_map() nor a map
+	 * cursor may store into one again (the freed pages may still hold
+	 * the path's old values, so the cache's own check would pass).
 	 */
 	pgt->wc_span = 0;
+	pgt->unlinks++;
 }
 
 void tdp_visit_write(const struct tdp_visit *v, uint64_t val)

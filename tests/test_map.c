@@ -2574,6 +2574,358 @@ static void test_map_fault_opens_tables(void **state)
 	EQ(tables(f), 1);
 }
 
+/* --- map cursors -------------------------------------------------------- */
+
+/* Map one page through @cur; the cursor's attributes are the fixture's. */
+#define CMAP(cur, addr, pa) RET(tdp_map_cursor_page((cur), (addr), (pa)), 0)
+
+/*
+ * Pages through a cursor, in the orders faults come: ascending across a
+ * page-table boundary, descending, and a jump to a far region. Every page
+ * gets exactly the SDM leaf, every neighbour stays unmapped, and exactly
+ * the tables the pages need exist.
+ */
+static void test_map_cursor_pages(void **state)
+{
+	struct fix *f = *state;
+	const uint64_t hi = f->fc->ept ? 0 : ~0ull << (f->fc->ia_bits - 1);
+	/* 100 pages below a 2 MiB boundary, 500 above it. */
+	const uint64_t start = hi + 3 * G1 + M2 - 100 * K4, out = 7 * G1;
+	const uint64_t far = hi + 200 * G1, levels = (uint64_t)f->fc->levels;
+	const struct tdp_attrs rwx = mk_attrs(RWX, ACC | DIRTY);
+	struct tdp_map_cursor cur;
+	uint64_t i;
+
+	RET(tdp_map_cursor_init(&cur, &f->pgt, &rwx, NULL), 0);
+	for (i = 0; i < 600; i++)
+		CMAP(&cur, start + i * K4, out + i * K4);
+	/* Root, one table per level below it, and a second page table. */
+	EQ(tables(f), levels + 1);
+	for (i = 0; i < 600; i++)
+		CHECK_MAP(f, start + i * K4, out + i * K4, 0, RWX, ACC | DIRTY);
+	CHECK_UNMAPPED(f, start - K4, 0);
+	CHECK_UNMAPPED(f, start + 600 * K4, 0);
+
+	/* Descending, below the first run, in the first page table. */
+	for (i = 1; i <= 20; i++)
+		CMAP(&cur, start - i * K4, out - i * K4);
+	for (i = 1; i <= 20; i++)
+		CHECK_MAP(f, start - i * K4, out - i * K4, 0, RWX, ACC | DIRTY);
+	CHECK_UNMAPPED(f, start - 21 * K4, 0);
+	EQ(tables(f), levels + 1);
+
+	/* Another 1 GiB region: a new PD and page table, then back. */
+	CMAP(&cur, far + 5 * K4, 3 * G1);
+	CMAP(&cur, far + 6 * K4, 3 * G1 + 9 * K4);
+	CMAP(&cur, start + 600 * K4, out + 600 * K4);
+	EQ(tables(f), levels + 3);
+	CHECK_MAP(f, far + 5 * K4, 3 * G1, 0, RWX, ACC | DIRTY);
+	CHECK_MAP(f, far + 6 * K4, 3 * G1 + 9 * K4, 0, RWX, ACC | DIRTY);
+	CHECK_MAP(f, start + 600 * K4, out + 600 * K4, 0, RWX, ACC | DIRTY);
+	CHECK_UNMAPPED(f, far + 4 * K4, 0);
+	CHECK_UNMAPPED(f, far + 7 * K4, 0);
+
+	RET(tdp_unmap(&f->pgt, hi, 512 * G1, 0, NULL), 0);
+	EQ(tables(f), 1);
+}
+
+/*
+ * Bad arguments and occupied entries, after the cursor has cached the
+ * table they fall in: each gives tdp_map()'s error and changes nothing,
+ * and the cursor goes on working.
+ */
+static void test_map_cursor_errors(void **state)
+{
+	struct fix *f = *state;
+	const uint64_t hi = f->fc->ept ? 0 : ~0ull << (f->fc->ia_bits - 1);
+	const uint64_t base = hi + 9 * G1, out = 2 * G1;
+	const struct tdp_attrs rw = mk_attrs(RW, ACC);
+	const struct tdp_attrs w_only = mk_attrs(TDP_PERM_W, 0);
+	struct tdp_map_cursor cur, dead;
+	struct tdp_lookup r;
+	uint64_t *pt;
+	struct snap s;
+
+	/* Bad set-ups: an error, and a cursor that refuses every page. */
+	RET(tdp_map_cursor_init(NULL, &f->pgt, &rw, NULL), -TDP_ERR_INVAL);
+	RET(tdp_map_cursor_init(&dead, NULL, &rw, NULL), -TDP_ERR_INVAL);
+	RET(tdp_map_cursor_page(&dead, base, out), -TDP_ERR_INVAL);
+	RET(tdp_map_cursor_init(&dead, &f->pgt, NULL, NULL), -TDP_ERR_INVAL);
+	RET(tdp_map_cursor_page(&dead, base, out), -TDP_ERR_INVAL);
+	RET(tdp_map_cursor_page(NULL, base, out), -TDP_ERR_INVAL);
+	/* Writable but not readable: neither EPT nor x86 paging has it. */
+	RET(tdp_map_cursor_init(&dead, &f->pgt, &w_only, NULL),
+	    -TDP_ERR_NOTSUP);
+	RET(tdp_map_cursor_page(&dead, base, out), -TDP_ERR_INVAL);
+	EQ(tables(f), 1);
+
+	RET(tdp_map_cursor_init(&cur, &f->pgt, &rw, NULL), 0);
+	CMAP(&cur, base, out);
+	CMAP(&cur, base + K4, out + K4);
+	snap_take(f, &s);
+	RET(tdp_map_cursor_page(&cur, base, out + 5 * K4), -TDP_ERR_EXIST);
+	RET(tdp_map_cursor_page(&cur, base + 2 * K4 + 0x800, out),
+	    -TDP_ERR_ALIGN);
+	RET(tdp_map_cursor_page(&cur, base + 2 * K4, out + 0x800),
+	    -TDP_ERR_ALIGN);
+	RET(tdp_map_cursor_page(&cur, base + 2 * K4, 1ull << PA_BITS),
+	    -TDP_ERR_RANGE);
+	RET(tdp_map_cursor_page(&cur, base + 2 * K4, ~0ull << 12),
+	    -TDP_ERR_RANGE);
+	/* Beyond the input space (EPT), or not canonical (IA-32e). */
+	RET(tdp_map_cursor_page(&cur, 1ull << f->fc->ia_bits, out),
+	    -TDP_ERR_RANGE);
+	SNAP_SAME(f, &s);
+	CHECK_MAP(f, base, out, 0, RW, ACC);
+
+	/* An invalid entry that is not 0 (ignored bits 52 and 62 set):
+	 * tdp_map() maps over it, so the cursor does too. */
+	RET(tdp_lookup(&f->pgt, base, &r), 0);
+	pt = tdp_pool_phys_to_virt(f->pool, r.entry_pa[0], 3 * 8);
+	assert_non_null(pt);
+	pt[2] = (1ull << 52) | (1ull << 62);
+	CMAP(&cur, base + 2 * K4, out + 2 * K4);
+	CHECK_MAP(f, base + 2 * K4, out + 2 * K4, 0, RW, ACC);
+	CMAP(&cur, base + 3 * K4, out + 3 * K4);
+	CHECK_MAP(f, base + 3 * K4, out + 3 * K4, 0, RW, ACC);
+	EQ(tables(f), (uint64_t)f->fc->levels);
+}
+
+/*
+ * A cursor must never store into a table that is no longer linked: tables
+ * freed by unmap, replaced by a block, moved by the caller (announced with
+ * tdp_map_cursors_invalidate()), or gone with the whole table.
+ */
+static void test_map_cursor_unlinked_tables(void **state)
+{
+	struct fix *f = *state;
+	const uint64_t hi = f->fc->ept ? 0 : ~0ull << (f->fc->ia_bits - 1);
+	const uint64_t base = hi + 4 * G1, out = 6 * G1;
+	const uint64_t levels = (uint64_t)f->fc->levels;
+	const struct tdp_attrs rwx = mk_attrs(RWX, ACC);
+	struct tdp_map_cursor cur;
+	uint64_t pd_pa, pt_pa, new_pt, *pd, *old_t, *new_t;
+	struct tdp_lookup r;
+
+	RET(tdp_map_cursor_init(&cur, &f->pgt, &rwx, NULL), 0);
+	CMAP(&cur, base, out);
+	EQ(tables(f), levels);
+	/* Unmap frees every table below the root; the cursor rebuilds. */
+	RET(tdp_unmap(&f->pgt, base, K4, 0, NULL), 0);
+	EQ(tables(f), 1);
+	CMAP(&cur, base + K4, out + K4);
+	EQ(tables(f), levels);
+	CHECK_MAP(f, base + K4, out + K4, 0, RWX, ACC);
+	CHECK_UNMAPPED(f, base, 0);
+
+	/* A 2 MiB block replaces the page table: the page is now taken. */
+	RET(do_map(f, base, M2, out, RWX, ACC, TDP_OP_REPLACE), 0);
+	EQ(tables(f), levels - 1);
+	RET(tdp_map_cursor_page(&cur, base + 2 * K4, 9 * G1), -TDP_ERR_EXIST);
+	CHECK_MAP(f, base + 2 * K4, out + 2 * K4, 1, RWX, ACC);
+	EQ(tables(f), levels - 1);
+
+	/* The caller moves a page table and says so: the next page lands in
+	 * the copy, and the old table stays untouched. */
+	CMAP(&cur, base + M2, out + M2);
+	RET(tdp_lookup(&f->pgt, base + M2, &r), 0);
+	pd_pa = r.entry_pa[1];
+	pt_pa = r.entry_pa[0] & ~(K4 - 1);
+	RET(f->mm.ops->alloc_table(f->mm.ctx, K4, K4, &new_pt), 0);
+	pd = tdp_pool_phys_to_virt(f->pool, pd_pa, 8);
+	old_t = tdp_pool_phys_to_virt(f->pool, pt_pa, K4);
+	new_t = tdp_pool_phys_to_virt(f->pool, new_pt, K4);
+	assert_non_null(pd);
+	assert_non_null(old_t);
+	assert_non_null(new_t);
+	memcpy(new_t, old_t, K4);
+	*pd = (*pd & ~pt_pa) | new_pt;
+	tdp_map_cursors_invalidate(&f->pgt);
+	tdp_map_cursors_invalidate(NULL);
+	CMAP(&cur, base + M2 + K4, out + M2 + K4);
+	EQ(new_t[1], exp_leaf(f->fc, 0, out + M2 + K4, RWX, ACC));
+	EQ(old_t[1], 0);
+	CHECK_MAP(f, base + M2 + K4, out + M2 + K4, 0, RWX, ACC);
+	f->mm.ops->free_table(f->mm.ctx, pt_pa, K4);
+
+	/* The whole table destroyed: the cursor refuses, allocating nothing. */
+	tdp_pgt_destroy(&f->pgt);
+	EQ(tables(f), 0);
+	RET(tdp_map_cursor_page(&cur, base + M2 + 2 * K4, out),
+	    -TDP_ERR_INVAL);
+	RET(do_map(f, base + M2 + 2 * K4, K4, out, RWX, ACC, 0),
+	    -TDP_ERR_INVAL);
+	EQ(tables(f), 0);
+	EQ(pstats(f).failed_allocs, 0);
+}
+
+/*
+ * A cursor's maps take new tables from its reservation first, then from
+ * the backend; when both run dry, nothing changes.
+ */
+static void test_map_cursor_reserve(void **state)
+{
+	struct fix *f = *state;
+	const uint64_t hi = f->fc->ept ? 0 : ~0ull << (f->fc->ia_bits - 1);
+	const uint64_t base = hi + 8 * G1, out = G1;
+	const uint64_t levels = (uint64_t)f->fc->levels;
+	const struct tdp_attrs rw = mk_attrs(RW, ACC);
+	struct tdp_reserve res = { 0 };
+	struct tdp_map_cursor cur;
+	uint64_t allocs;
+	struct snap s;
+
+	RET(tdp_reserve_topup(&f->pgt, &res, levels), 0);
+	allocs = pstats(f).allocs;
+	RET(tdp_map_cursor_init(&cur, &f->pgt, &rw, &res), 0);
+	/* levels - 1 tables from the reservation, none from the backend. */
+	CMAP(&cur, base, out);
+	EQ(res.count, 1);
+	EQ(pstats(f).allocs, allocs);
+	/* The next 2 MiB: its page table is the reservation's last page. */
+	CMAP(&cur, base + M2, out + M2);
+	EQ(res.count, 0);
+	EQ(pstats(f).allocs, allocs);
+	/* Then the backend; and when it fails, nothing changes. */
+	CMAP(&cur, base + 2 * M2, out + 2 * M2);
+	EQ(pstats(f).allocs, allocs + 1);
+	snap_take(f, &s);
+	RET(tdp_pool_fail_nth(f->pool, 1), 0);
+	RET(tdp_map_cursor_page(&cur, base + 3 * M2, out), -TDP_ERR_NOMEM);
+	RET(tdp_pool_fail_nth(f->pool, 0), 0);
+	snap_same_nomem_at(__LINE__, f, &s);
+	CHECK_UNMAPPED(f, base + 3 * M2, 1);
+	CMAP(&cur, base + 3 * M2, out + 3 * M2);
+	CHECK_MAP(f, base + 3 * M2, out + 3 * M2, 0, RW, ACC);
+	EQ(tables(f), levels + 3);
+	tdp_reserve_release(&f->pgt, &res);
+}
+
+/*
+ * Every format, through a cursor and through tdp_map(): the same leaves,
+ * output addresses by arithmetic, and the same tables. Formats whose
+ * page leaf is a plain 8-byte template | address take the inline store;
+ * the others (4-byte entries, arm64 addresses above bit 47) always walk.
+ */
+struct cursor_case {
+	const char *name;
+	struct tdp_format_config cfg;
+	uint64_t far; /* a second region, in another top-level entry */
+};
+
+static const struct cursor_case cursor_cases[] = {
+	{ "ept4", { .format = TDP_FMT_EPT4, .features = TDP_FEAT_EPT_AD },
+	  300 * G1 },
+	{ "ept5", { .format = TDP_FMT_EPT5 }, 1ull << 50 },
+	{ "ia32e4", { .format = TDP_FMT_IA32E4 }, 0xffff800000000000ull },
+	{ "ia32e5", { .format = TDP_FMT_IA32E5 }, 0xff00000000000000ull },
+	{ "pae", { .format = TDP_FMT_PAE, .pa_bits = 40 }, 3 * G1 },
+	{ "legacy32", { .format = TDP_FMT_LEGACY32 }, 3 * G1 },
+	{ "legacy32-pse", { .format = TDP_FMT_LEGACY32,
+			    .features = TDP_FEAT_PSE, .pa_bits = 36 }, 3 * G1 },
+	{ "s2-4k ia40", { .format = TDP_FMT_S2_4K, .ia_bits = 40,
+			  .pa_bits = 48 }, 700 * G1 },
+	{ "s2-4k lpa2", { .format = TDP_FMT_S2_4K,
+			  .features = TDP_FEAT_S2_LPA2, .ia_bits = 52,
+			  .pa_bits = 52 }, 1ull << 50 },
+	{ "s2-16k", { .format = TDP_FMT_S2_16K, .ia_bits = 48,
+		      .pa_bits = 48 }, 1ull << 46 },
+	{ "s2-64k ia42", { .format = TDP_FMT_S2_64K, .ia_bits = 42,
+			   .pa_bits = 44 }, 3ull << 40 },
+	{ "s2-64k pa52", { .format = TDP_FMT_S2_64K, .ia_bits = 52,
+			   .pa_bits = 52 }, 1ull << 50 },
+};
+
+/* Output address of the n-th page mapped (n may be negative). */
+static uint64_t cursor_out(uint64_t page, int64_t n)
+{
+	return G1 + (uint64_t)((int64_t)page * n);
+}
+
+static void cursor_case_run(const struct cursor_case *cc)
+{
+	const struct tdp_attrs a = mk_attrs(RWX, ACC);
+	struct tdp_pool *pool[2] = { NULL, NULL };
+	struct tdp_pgt pgt[2];
+	struct tdp_mm mm[2];
+	struct tdp_map_cursor cur;
+	struct tdp_lookup r[2];
+	uint64_t page, span, start, addr[760], st_tables[2];
+	int64_t n[760];
+	unsigned int i, k, count = 0;
+	struct tdp_pool_stats st;
+
+	for (k = 0; k < 2; k++) {
+		RET(tdp_pool_create(POOL_SIZE, POOL_BASE, &pool[k]), 0);
+		mm[k] = tdp_pool_mm(pool[k]);
+		RET(tdp_pgt_init(&pgt[k], &cc->cfg, &mm[k]), 0);
+	}
+	page = 1ull << tdp_format_level_shift(&pgt[0].fmt, 0);
+	span = 1ull << tdp_format_level_shift(&pgt[0].fmt, 1);
+	/* 100 pages below a page-table boundary, 600 above; 40 pages down
+	 * from below the first; 20 in the far region. */
+	start = 2 * span - 100 * page;
+	for (i = 0; i < 700; i++, count++) {
+		addr[count] = start + i * page;
+		n[count] = i;
+	}
+	for (i = 1; i <= 40; i++, count++) {
+		addr[count] = start - i * page;
+		n[count] = -(int64_t)i;
+	}
+	for (i = 0; i < 20; i++, count++) {
+		addr[count] = cc->far + i * page;
+		n[count] = 1000 + i;
+	}
+
+	RET(tdp_map_cursor_init(&cur, &pgt[0], &a, NULL), 0);
+	for (i = 0; i < count; i++) {
+		RET(tdp_map_cursor_page(&cur, addr[i], cursor_out(page, n[i])),
+		    0);
+		RET(tdp_map(&pgt[1], addr[i], page, cursor_out(page, n[i]), &a,
+			    0, NULL),
+		    0);
+	}
+	for (i = 0; i < count; i++) {
+		for (k = 0; k < 2; k++)
+			RET(tdp_lookup_raw(&pgt[k], addr[i], &r[k]), 0);
+		EQ(r[0].out_addr, cursor_out(page, n[i]));
+		EQ(r[0].last_level, 0);
+		EQ(r[0].page_size, page);
+		EQ(r[0].entry[0], r[1].entry[0]);
+	}
+	/* The neighbours of each run stay unmapped. */
+	RET(tdp_lookup_raw(&pgt[0], start + 700 * page, &r[0]), -TDP_ERR_FAULT);
+	RET(tdp_lookup_raw(&pgt[0], start - 41 * page, &r[0]), -TDP_ERR_FAULT);
+	RET(tdp_lookup_raw(&pgt[0], cc->far + 20 * page, &r[0]),
+	    -TDP_ERR_FAULT);
+	/* An occupied page: tdp_map()'s error, the leaf unchanged. */
+	RET(tdp_map_cursor_page(&cur, start, cursor_out(page, 5)),
+	    -TDP_ERR_EXIST);
+	RET(tdp_lookup_raw(&pgt[0], start, &r[0]), 0);
+	EQ(r[0].out_addr, cursor_out(page, 0));
+	for (k = 0; k < 2; k++) {
+		RET(tdp_pool_get_stats(pool[k], &st), 0);
+		st_tables[k] = st.tables_in_use;
+	}
+	EQ(st_tables[0], st_tables[1]);
+	for (k = 0; k < 2; k++) {
+		tdp_pgt_destroy(&pgt[k]);
+		tdp_pool_destroy(pool[k]);
+	}
+}
+
+static void test_map_cursor_all_formats(void **state)
+{
+	size_t i;
+
+	(void)state; /* table-driven: the cases are cursor_cases[] */
+	for (i = 0; i < sizeof(cursor_cases) / sizeof(cursor_cases[0]); i++) {
+		print_message("  %s\n", cursor_cases[i].name);
+		cursor_case_run(&cursor_cases[i]);
+	}
+}
+
 #define FT(fn, fc)                                                            \
 	{ #fn "/" #fc, fn, fix_setup, fix_teardown, &(fc) }
 #define F4(fn) FT(fn, ept4), FT(fn, ia32e4)
@@ -2593,6 +2945,11 @@ int main(void)
 		F4(test_map_exist),
 		F4(test_map_fault_pattern_cache),
 		F4(test_map_fault_opens_tables),
+		FALL(test_map_cursor_pages),
+		F4(test_map_cursor_errors),
+		F4(test_map_cursor_unlinked_tables),
+		F4(test_map_cursor_reserve),
+		cmocka_unit_test(test_map_cursor_all_formats),
 		F4(test_map_exist_shared),
 		F4(test_replace_leaf),
 		FALL(test_replace_splits_blocks),

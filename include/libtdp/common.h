@@ -37,7 +37,7 @@ extern "C" {
 /** @brief Major version: changes when the ABI breaks (also the SOVERSION). */
 #define TDP_VERSION_MAJOR 0
 /** @brief Minor version: changes when functions are added. */
-#define TDP_VERSION_MINOR 2
+#define TDP_VERSION_MINOR 3
 /** @brief Patch version: changes for fixes only. */
 #define TDP_VERSION_PATCH 0
 /** @brief The version as one number, (major << 16) | (minor << 8) | patch. */

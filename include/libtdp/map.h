@@ -53,7 +53,9 @@
  * tables on the way are missing, the call creates just those (pages from
  * the reservation first, as any map takes them) without the general
  * engine's counting pass; the rules below on allocation failure hold
- * unchanged.
+ * unchanged. A ::tdp_map_cursor goes further for callers that map many
+ * pages with one set of attributes: its page call is inline, and the hit
+ * is a handful of instructions in the caller's own code.
  *
  * @par Allocation failure
  * In exclusive mode (the default) an operation first counts exactly the
@@ -191,6 +193,144 @@ TDP_API int64_t tdp_worst_case_pages(const struct tdp_pgt *pgt, uint32_t kind,
 TDP_API int tdp_map(struct tdp_pgt *pgt, uint64_t addr, uint64_t size,
 		    uint64_t pa, const struct tdp_attrs *attrs, uint32_t flags,
 		    struct tdp_reserve *res);
+
+/**
+ * @brief A map cursor: maps one smallest page per call with attributes
+ *        fixed in advance, and makes the call free of a function call when
+ *        the page lies next to the previous one.
+ *
+ * For the fault pattern at its fastest, and for anything else that maps
+ * page by page with one set of attributes (prefaulting, a loader filling a
+ * guest's memory). tdp_map_cursor_init() encodes the page leaf once;
+ * tdp_map_cursor_page(), which is inline, then stores it directly when the
+ * page lies in the page-level table the cursor reached last, no table was
+ * unlinked since, and the entry is 0. Anything else goes to
+ * tdp_map_cursor_walk_page(), which is tdp_map() of one page and then
+ * remembers the table it reached. Results are always those of tdp_map()
+ * with the cursor's attributes, flags 0 and its reservation.
+ *
+ * How the cursor knows its table is still linked: the table (::tdp_pgt)
+ * counts the tables this library unlinks (unmap, a block replacing a
+ * table, destruction), and the cursor compares the count it saw. Tables
+ * the caller unlinks itself (tdp_visit_write(), or writing entries
+ * directly) must be announced with tdp_map_cursors_invalidate() before a
+ * cursor of that table is used again; changing leaves needs nothing.
+ *
+ * Every field is private. The struct's size and layout are ABI, because
+ * tdp_map_cursor_page() reads the fields in the caller's code.
+ */
+struct tdp_map_cursor {
+	/** @privatesection */
+	uint64_t addr;  /* input address the cached table maps from */
+	uint64_t span;  /* bytes it maps; 0: nothing cached */
+	uint64_t bad;   /* bits of (offset | pa) that need the walk */
+	uint64_t leaf;  /* the page leaf, output address 0 */
+	uint8_t *table; /* the cached page-level table */
+	uint64_t unlinks_seen; /* pgt->unlinks when the table was cached */
+	struct tdp_pgt *pgt;
+	struct tdp_reserve *res;
+	uint64_t page;  /* bytes of the smallest page */
+	uint32_t entry_shift; /* offset >> this: the entry's byte offset */
+	struct tdp_attrs attrs;
+};
+
+/**
+ * @brief Prepare a map cursor for a table and one set of attributes.
+ *
+ * @param cur The cursor to fill.
+ * @param pgt The table; it must outlive every use of the cursor.
+ * @param attrs The attributes of every page the cursor maps (copied).
+ * @param res A reservation that the cursor's maps take table pages from
+ *        first, or NULL. The pointer is kept; the caller may top the
+ *        reservation up between calls.
+ * @return 0; -TDP_ERR_INVAL for a NULL pointer, a table that was
+ *         destroyed, or attributes the format rejects; -TDP_ERR_NOTSUP if
+ *         the format cannot express @p attrs in a smallest-page leaf.
+ *         On error a non-NULL @p cur is left so that every page call on it
+ *         returns -TDP_ERR_INVAL; the table is not touched.
+ * @note Touches only @p cur (and the table's private constants): call it
+ *       under the same lock as tdp_map().
+ */
+TDP_API int tdp_map_cursor_init(struct tdp_map_cursor *cur,
+				struct tdp_pgt *pgt,
+				const struct tdp_attrs *attrs,
+				struct tdp_reserve *res);
+
+/**
+ * @brief The out-of-line part of tdp_map_cursor_page(): map the page with
+ *        tdp_map(), then cache the page-level table it reached.
+ *
+ * Callers use tdp_map_cursor_page(); this is exported for it.
+ *
+ * @param cur The cursor.
+ * @param addr Input address of the page.
+ * @param pa Output address of the page.
+ * @return As tdp_map() of one smallest page with the cursor's attributes,
+ *         flags 0 and its reservation; -TDP_ERR_INVAL also for a NULL or
+ *         unusable cursor. After an error, as after success, the cursor
+ *         caches the table the walk reached, if any.
+ * @note Exclusive mode only, as tdp_map() without TDP_OP_SHARED: the
+ *       caller serialises it with every operation that changes the table.
+ */
+TDP_API int tdp_map_cursor_walk_page(struct tdp_map_cursor *cur,
+				     uint64_t addr, uint64_t pa);
+
+/**
+ * @brief Map the smallest page at @p addr to @p pa with the cursor's
+ *        attributes: tdp_map(pgt, addr, page size, pa, attrs, 0, res).
+ *
+ * Inline. When @p addr lies in the cursor's cached table, no table was
+ * unlinked since it was cached, @p addr and @p pa are aligned and @p pa is
+ * one a page leaf can hold, and the entry is 0, it stores the leaf with a
+ * release store and returns 0. Going from invalid to valid needs neither
+ * a TLB invalidation nor break-before-make, so nothing else is due.
+ * Otherwise it calls tdp_map_cursor_walk_page().
+ *
+ * @param cur A cursor set up by tdp_map_cursor_init().
+ * @param addr Input address of the page.
+ * @param pa Output address of the page.
+ * @return As tdp_map_cursor_walk_page().
+ * @note Exclusive mode only (see tdp_map_cursor_walk_page()). Tables
+ *       unlinked by the caller itself must be announced first with
+ *       tdp_map_cursors_invalidate().
+ */
+static inline int tdp_map_cursor_page(struct tdp_map_cursor *cur,
+				      uint64_t addr, uint64_t pa)
+{
+	if (cur) {
+		uint64_t off = addr - cur->addr;
+
+		/* off < span also proves off has no bits above the table. */
+		if (off < cur->span && !((off | pa) & cur->bad) &&
+		    __atomic_load_n(&cur->pgt->unlinks, __ATOMIC_RELAXED) ==
+			    cur->unlinks_seen) {
+			uint64_t *e = (uint64_t *)(void *)(cur->table +
+							   (off >>
+							    cur->entry_shift));
+
+			if (!__atomic_load_n(e, __ATOMIC_RELAXED)) {
+				/* Release: a walker that sees the leaf sees
+				 * the tables above it complete. */
+				__atomic_store_n(e, cur->leaf | pa,
+						 __ATOMIC_RELEASE);
+				return 0;
+			}
+		}
+	}
+	return tdp_map_cursor_walk_page(cur, addr, pa);
+}
+
+/**
+ * @brief Tell the map cursors of a table that the caller unlinked tables
+ *        itself: each walks again on its next page.
+ *
+ * Needed after tdp_visit_write() or a direct write replaced an entry that
+ * pointed to a table; never after this library's own operations.
+ *
+ * @param pgt The table; NULL does nothing.
+ * @note Under the same lock as tdp_map().
+ */
+TDP_API void tdp_map_cursors_invalidate(struct tdp_pgt *pgt);
 
 /**
  * @brief Unmap [@p addr, @p addr + @p size); unmapped holes are skipped.

@@ -101,6 +101,12 @@ struct tdp_pgt {
 	uint64_t wc_value[TDP_MAX_LEVELS];
 	struct tdp_attrs wc_attrs;
 	uint64_t wc_leaf; /* template of wc_attrs at level 0; 0: none */
+	/*
+	 * Tables unlinked so far (by this library, or as the caller said
+	 * with tdp_map_cursors_invalidate()): a map cursor whose count is
+	 * still this one knows its cached table is still linked (map.h).
+	 */
+	uint64_t unlinks;
 };
 
 /**
@@ -266,8 +272,11 @@ TDP_API int tdp_walk(const struct tdp_pgt *pgt, uint64_t addr, uint64_t size,
  * @brief Write the entry a walk callback is visiting (a single atomic store).
  * @param v The visit passed to the callback.
  * @param val The new raw entry (truncated to 32 bits for 4-byte formats).
- * @note The caller is responsible for TLB invalidation and for freeing any
- *       subtree the old entry pointed to.
+ * @note The caller is responsible for TLB invalidation, for freeing any
+ *       subtree the old entry pointed to and, when the old entry was a
+ *       table, for calling tdp_map_cursors_invalidate() before a map
+ *       cursor is used again (the walk cannot do it: it holds the table
+ *       read-only).
  */
 TDP_API void tdp_visit_write(const struct tdp_visit *v, uint64_t val);
 

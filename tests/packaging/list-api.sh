@@ -44,11 +44,12 @@ awk -v inc="$incdir/libtdp/" '
 if [ "$mode" = "--undecorated" ]; then
 	# "type name(" at the start of a fragment; function-pointer members
 	# ("type (*name)("), typedefs and static inline helpers (never
-	# exported) do not count.
+	# exported) do not count, nor do the return statements in the
+	# bodies of those helpers ("return name(").
 	type='[A-Za-z_][A-Za-z0-9_ ]*[[:space:]*]\{1,\}'
 	name='\([a-z_][a-z0-9_]*\)'
 	grep -v 'visibility *( *"default" *)' "$tmp/decls" |
-		grep -v -E '^[[:space:]]*(typedef|static)[[:space:]]' |
+		grep -v -E '^[[:space:]]*(typedef|static|return)[[:space:]]' |
 		sed 's/^[[:space:]]*extern[[:space:]]\{1,\}//' |
 		sed -n "s/^[[:space:]]*$type$name[[:space:]]*(.*/\\1/p" |
 		sort -u
