@@ -22,6 +22,12 @@
  * entries are bit-identical to libtdp's (the templates come from libtdp),
  * and libtdp itself checks the baseline's tables once per case.
  *
+ * The fault phases (map-fault-asc, map-fault-rand) map through a map
+ * cursor (tdp_map_cursor_page(), whose hit is inline), the API for the
+ * fault pattern; map-fault-asc-tdp_map is the same pattern with one
+ * general tdp_map() call per page. Each loop is inlined into its phase as
+ * the naive loop is, so neither tests the order per page.
+ *
  * The goals of the issue are printed as PASS/FAIL lines and never change
  * the exit status: the machine is shared and noisy. The exit status is
  * non-zero only when a libtdp call fails or a result is wrong, so the
@@ -57,6 +63,7 @@ enum phase {
 	PH_MAP_ONECALL,
 	PH_MAP_COLD,
 	PH_FAULT_ASC,
+	PH_FAULT_ASC_MAP,
 	PH_FAULT_RAND,
 	PH_LOOKUP,
 	PH_LOOKUP_DECODED,
@@ -73,6 +80,7 @@ static const char *const phase_name[PH_COUNT] = {
 	[PH_MAP_ONECALL] = "map-small-onecall",
 	[PH_MAP_COLD] = "map-small-onecall-cold",
 	[PH_FAULT_ASC] = "map-fault-asc",
+	[PH_FAULT_ASC_MAP] = "map-fault-asc-tdp_map",
 	[PH_FAULT_RAND] = "map-fault-rand",
 	[PH_LOOKUP] = "lookup-rand",
 	[PH_LOOKUP_DECODED] = "lookup-rand-decoded",
@@ -697,21 +705,41 @@ static void bitmap_clear(struct bench_case *c)
 	memset(c->bitmap, 0, (size_t)(c->bitmap_words * 8));
 }
 
-/* Map every page with one call per page, ascending or in @order. */
-static int map_per_page(struct bench_case *c, const uint32_t *order)
+/*
+ * Map every page with one call per page, ascending or in @order, through a
+ * map cursor (the API for the fault pattern): its hit is inline. Inlined
+ * into each phase, as the naive loop is, so the ascending loop has no
+ * test of @order; the bounds are locals, since a store into the table
+ * might otherwise be read as a store into @c.
+ */
+static inline __attribute__((always_inline)) int
+map_per_page(struct bench_case *c, const uint32_t *order)
 {
+	const uint64_t pages = c->pages, page = c->page;
+	struct tdp_map_cursor cur;
 	uint64_t i;
 	int ret;
 
-	for (i = 0; i < c->pages; i++) {
-		uint64_t ia = (order ? order[i] : i) * c->page;
+	ret = tdp_map_cursor_init(&cur, &c->pgt, &c->bf->attrs, NULL);
+	for (i = 0; !ret && i < pages; i++) {
+		uint64_t ia = (order ? order[i] : i) * page;
 
-		ret = tdp_map(&c->pgt, ia, c->page, ia + PA_BASE,
-			      &c->bf->attrs, TDP_OP_MAX_LEVEL(0), NULL);
-		if (ret)
-			return ret;
+		ret = tdp_map_cursor_page(&cur, ia, ia + PA_BASE);
 	}
-	return 0;
+	return ret;
+}
+
+/* The same, ascending, with one general tdp_map() call per page. */
+static int map_per_page_tdp_map(struct bench_case *c)
+{
+	uint64_t i;
+	int ret = 0;
+
+	for (i = 0; !ret && i < c->pages; i++)
+		ret = tdp_map(&c->pgt, i * c->page, c->page,
+			      i * c->page + PA_BASE, &c->bf->attrs,
+			      TDP_OP_MAX_LEVEL(0), NULL);
+	return ret;
 }
 
 PHASE_FN int lib_map_block(struct bench_case *c)
@@ -734,6 +762,14 @@ PHASE_FN int lib_map_onecall(struct bench_case *c)
 PHASE_FN int lib_fault_asc(struct bench_case *c)
 {
 	int ret = map_per_page(c, NULL);
+
+	PHASE_END();
+	return ret;
+}
+
+PHASE_FN int lib_fault_asc_tdp_map(struct bench_case *c)
+{
+	int ret = map_per_page_tdp_map(c);
 
 	PHASE_END();
 	return ret;
@@ -832,13 +868,16 @@ PHASE_FN int lib_unmap(struct bench_case *c)
 
 /* --- the naive baseline's phases ------------------------------------------ */
 
-static int naive_map_all(struct bench_case *c, const uint32_t *order)
+/* Inlined into naive_map_phase() once per order, as libtdp's loop is. */
+static inline __attribute__((always_inline)) int
+naive_map_all(struct bench_case *c, const uint32_t *order)
 {
+	const uint64_t pages = c->pages, page = c->page;
 	uint64_t i;
 
 	naive_reset(&c->nv);
-	for (i = 0; i < c->pages; i++) {
-		uint64_t ia = (order ? order[i] : i) * c->page;
+	for (i = 0; i < pages; i++) {
+		uint64_t ia = (order ? order[i] : i) * page;
 
 		if (naive_map_page(&c->nv, ia, ia + PA_BASE))
 			return -1;
@@ -899,7 +938,7 @@ static int naive_map_phase(struct bench_case *c, const uint32_t *order,
 			   enum phase p)
 {
 	uint64_t t0 = now_ns(), ns;
-	int ret = naive_map_all(c, order);
+	int ret = order ? naive_map_all(c, order) : naive_map_all(c, NULL);
 
 	ns = now_ns() - t0;
 	if (check_failed(c, ret != 0, "naive map: pages left unmapped", 1, 0))
@@ -928,6 +967,9 @@ static int run_map(struct bench_case *c, enum phase p)
 		break;
 	case PH_FAULT_ASC:
 		ret = lib_fault_asc(c);
+		break;
+	case PH_FAULT_ASC_MAP:
+		ret = lib_fault_asc_tdp_map(c);
 		break;
 	default:
 		ret = lib_fault_rand(c);
@@ -1117,12 +1159,14 @@ static int run_once(struct bench_case *c, bool first)
 {
 	c->limit_ns[c->limit_runs++] = store_loop(c);
 
-	/* One naive walk per page is the baseline of both one-call and
-	 * fault-asc: the naive code has no other way to map. */
+	/* One naive walk per page is the baseline of one-call and of both
+	 * ascending fault phases: the naive code has no other way to map. */
 	if (run_map(c, PH_MAP_BLOCK) || run_map(c, PH_MAP_ONECALL) ||
 	    run_cold(c) || naive_map_phase(c, NULL, PH_MAP_ONECALL) ||
 	    run_map(c, PH_FAULT_ASC) ||
 	    naive_map_phase(c, NULL, PH_FAULT_ASC) ||
+	    run_map(c, PH_FAULT_ASC_MAP) ||
+	    naive_map_phase(c, NULL, PH_FAULT_ASC_MAP) ||
 	    run_map(c, PH_FAULT_RAND) ||
 	    naive_map_phase(c, c->order, PH_FAULT_RAND))
 		return -1;
