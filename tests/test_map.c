@@ -2420,14 +2420,39 @@ static void test_inject_protect_split(void **state)
  * back, is never written through a stale path. In the upper half for
  * IA-32e, where input addresses are sign-extended.
  */
+/*
+ * The caller moves the page table that maps @addr: a copy in a page of its
+ * own, linked in place of the old one by rewriting the PD entry. Returns
+ * the old table's address (the caller frees it); *old_t and *new_t point
+ * at the two tables.
+ */
+static uint64_t move_page_table(struct fix *f, uint64_t addr,
+				uint64_t **old_t, uint64_t **new_t)
+{
+	uint64_t pt_pa, new_pt, *pd;
+	struct tdp_lookup r;
+
+	RET(tdp_lookup(&f->pgt, addr, &r), 0);
+	pt_pa = r.entry_pa[0] & ~(K4 - 1);
+	RET(f->mm.ops->alloc_table(f->mm.ctx, K4, K4, &new_pt), 0);
+	pd = tdp_pool_phys_to_virt(f->pool, r.entry_pa[1], 8);
+	*old_t = tdp_pool_phys_to_virt(f->pool, pt_pa, K4);
+	*new_t = tdp_pool_phys_to_virt(f->pool, new_pt, K4);
+	assert_non_null(pd);
+	assert_non_null(*old_t);
+	assert_non_null(*new_t);
+	memcpy(*new_t, *old_t, K4);
+	*pd = (*pd & ~pt_pa) | new_pt;
+	return pt_pa;
+}
+
 static void test_map_fault_pattern_cache(void **state)
 {
 	struct fix *f = *state;
 	const uint64_t base = f->fc->ept ? 5 * G1 : 0xffff800000000000ull + 5 * G1;
 	const uint64_t out = 3 * G1, of = TDP_OP_MAX_LEVEL(0);
 	const int levels = f->fc->levels;
-	uint64_t i, pd_pa, pt_pa, new_pt, *pd, *old_t, *new_t;
-	struct tdp_lookup r;
+	uint64_t i, pt_pa, *old_t, *new_t;
 	struct snap s;
 
 	for (i = 0; i < 8; i++)
@@ -2474,18 +2499,7 @@ static void test_map_fault_pattern_cache(void **state)
 	 * linked in place of the old one by rewriting the PD entry. The next
 	 * fault must land in the copy, the old table must stay untouched.
 	 */
-	RET(tdp_lookup(&f->pgt, base + 11 * K4, &r), 0);
-	pd_pa = r.entry_pa[1];
-	pt_pa = r.entry_pa[0] & ~(K4 - 1);
-	RET(f->mm.ops->alloc_table(f->mm.ctx, K4, K4, &new_pt), 0);
-	pd = tdp_pool_phys_to_virt(f->pool, pd_pa, 8);
-	old_t = tdp_pool_phys_to_virt(f->pool, pt_pa, K4);
-	new_t = tdp_pool_phys_to_virt(f->pool, new_pt, K4);
-	assert_non_null(pd);
-	assert_non_null(old_t);
-	assert_non_null(new_t);
-	memcpy(new_t, old_t, K4);
-	*pd = (*pd & ~pt_pa) | new_pt;
+	pt_pa = move_page_table(f, base + 11 * K4, &old_t, &new_t);
 	MAP(f, base + 12 * K4, K4, out + 12 * K4, RWX, ACC, of);
 	EQ(new_t[12], exp_leaf(f->fc, 0, out + 12 * K4, RWX, ACC));
 	EQ(old_t[12], 0);
@@ -2704,8 +2718,7 @@ static void test_map_cursor_unlinked_tables(void **state)
 	const uint64_t levels = (uint64_t)f->fc->levels;
 	const struct tdp_attrs rwx = mk_attrs(RWX, ACC);
 	struct tdp_map_cursor cur;
-	uint64_t pd_pa, pt_pa, new_pt, *pd, *old_t, *new_t;
-	struct tdp_lookup r;
+	uint64_t pt_pa, *old_t, *new_t;
 
 	RET(tdp_map_cursor_init(&cur, &f->pgt, &rwx, NULL), 0);
 	CMAP(&cur, base, out);
@@ -2728,18 +2741,7 @@ static void test_map_cursor_unlinked_tables(void **state)
 	/* The caller moves a page table and says so: the next page lands in
 	 * the copy, and the old table stays untouched. */
 	CMAP(&cur, base + M2, out + M2);
-	RET(tdp_lookup(&f->pgt, base + M2, &r), 0);
-	pd_pa = r.entry_pa[1];
-	pt_pa = r.entry_pa[0] & ~(K4 - 1);
-	RET(f->mm.ops->alloc_table(f->mm.ctx, K4, K4, &new_pt), 0);
-	pd = tdp_pool_phys_to_virt(f->pool, pd_pa, 8);
-	old_t = tdp_pool_phys_to_virt(f->pool, pt_pa, K4);
-	new_t = tdp_pool_phys_to_virt(f->pool, new_pt, K4);
-	assert_non_null(pd);
-	assert_non_null(old_t);
-	assert_non_null(new_t);
-	memcpy(new_t, old_t, K4);
-	*pd = (*pd & ~pt_pa) | new_pt;
+	pt_pa = move_page_table(f, base + M2, &old_t, &new_t);
 	tdp_map_cursors_invalidate(&f->pgt);
 	tdp_map_cursors_invalidate(NULL);
 	CMAP(&cur, base + M2 + K4, out + M2 + K4);
