@@ -209,12 +209,11 @@ static void free_batch(struct op *op)
 /*
  * Queue the unlinked subtree whose top table (at @level) is at @pa. Every
  * table this engine unlinks comes here, so this is where map cursors learn
- * that a table they may hold is gone (atomic: shared-mode operations unlink
- * concurrently).
+ * that a table they may hold is gone.
  */
 static void defer_free(struct op *op, uint64_t pa, int level)
 {
-	__atomic_fetch_add(&op->pgt->unlinks, 1, __ATOMIC_RELAXED);
+	tdp_map_cursors_invalidate(op->pgt);
 	if (op->n_freed == FREED_BATCH)
 		free_batch(op);
 	op->freed[op->n_freed].pa = pa;
@@ -1450,6 +1449,7 @@ int tdp_map_cursor_walk_page(struct tdp_map_cursor *cur, uint64_t addr,
 	return ret;
 }
 
+/* Atomic: shared-mode operations unlink tables concurrently. */
 void tdp_map_cursors_invalidate(struct tdp_pgt *pgt)
 {
 	if (pgt)

@@ -170,7 +170,7 @@ void tdp_pgt_destroy(struct tdp_pgt *pgt)
 	 * the path's old values, so the cache's own check would pass).
 	 */
 	pgt->wc_span = 0;
-	pgt->unlinks++;
+	tdp_map_cursors_invalidate(pgt);
 }
 
 void tdp_visit_write(const struct tdp_visit *v, uint64_t val)
