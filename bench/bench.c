@@ -710,7 +710,9 @@ static void bitmap_clear(struct bench_case *c)
  * map cursor (the API for the fault pattern): its hit is inline. Inlined
  * into each phase, as the naive loop is, so the ascending loop has no
  * test of @order; the bounds are locals, since a store into the table
- * might otherwise be read as a store into @c.
+ * might otherwise be read as a store into @c. The loop has the naive
+ * loop's shape, leaving at the first error, so that neither carries the
+ * previous result into its loop condition.
  */
 static inline __attribute__((always_inline)) int
 map_per_page(struct bench_case *c, const uint32_t *order)
@@ -721,25 +723,32 @@ map_per_page(struct bench_case *c, const uint32_t *order)
 	int ret;
 
 	ret = tdp_map_cursor_init(&cur, &c->pgt, &c->bf->attrs, NULL);
-	for (i = 0; !ret && i < pages; i++) {
+	if (ret)
+		return ret;
+	for (i = 0; i < pages; i++) {
 		uint64_t ia = (order ? order[i] : i) * page;
 
 		ret = tdp_map_cursor_page(&cur, ia, ia + PA_BASE);
+		if (ret)
+			return ret;
 	}
-	return ret;
+	return 0;
 }
 
 /* The same, ascending, with one general tdp_map() call per page. */
 static int map_per_page_tdp_map(struct bench_case *c)
 {
 	uint64_t i;
-	int ret = 0;
 
-	for (i = 0; !ret && i < c->pages; i++)
-		ret = tdp_map(&c->pgt, i * c->page, c->page,
-			      i * c->page + PA_BASE, &c->bf->attrs,
-			      TDP_OP_MAX_LEVEL(0), NULL);
-	return ret;
+	for (i = 0; i < c->pages; i++) {
+		int ret = tdp_map(&c->pgt, i * c->page, c->page,
+				  i * c->page + PA_BASE, &c->bf->attrs,
+				  TDP_OP_MAX_LEVEL(0), NULL);
+
+		if (ret)
+			return ret;
+	}
+	return 0;
 }
 
 PHASE_FN int lib_map_block(struct bench_case *c)
