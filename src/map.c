@@ -1421,6 +1421,73 @@ int tdp_map_cursor_init(struct tdp_map_cursor *cur, struct tdp_pgt *pgt,
 	return 0;
 }
 
+/*
+ * The page-level table that maps @ia, when every entry on the way passes
+ * the format's fast test of a table and every table lies in the backend's
+ * linear window, as in a lookup. NULL for anything else (a table to
+ * create, a block, an entry only the full rules can judge, a table reached
+ * through phys_to_virt): tdp_map() decides those.
+ */
+static uint8_t *cursor_find_table(const struct tdp_pgt *pgt, uint64_t ia)
+{
+	const struct tdp_format *fmt = &pgt->fmt;
+	const uint8_t *table = pgt->root;
+	int level;
+
+	for (level = tdp_root_level(fmt); level > 0; level--) {
+		const struct tdp_level_desc *d = &fmt->lvl[level];
+		const uint8_t *p = table + ((ia >> d->shift) & d->index_mask) * 8;
+		uint64_t raw = __atomic_load_n((const uint64_t *)(const void *)p,
+					       __ATOMIC_RELAXED);
+		uint64_t child = raw & d->table_addr_mask;
+
+		if (!tdp_fast_table(d, raw) ||
+		    child - pgt->window_pa >= pgt->window_table_avail)
+			return NULL;
+		table = pgt->window_va + (child - pgt->window_pa);
+	}
+	return (uint8_t *)(uintptr_t)table;
+}
+
+/*
+ * A cursor's miss in a table that exists, without tdp_map(): faults in a
+ * random order mostly land in tables that earlier faults created, and a
+ * bare walk to them costs a fraction of tdp_map()'s general checks. Only
+ * for the formats whose hit is the inline store (8-byte plain entries,
+ * fmt->fast_plain), with the inline hit's own rules: aligned addresses in
+ * reach, and an entry that is 0. True when the page was mapped and the
+ * cursor now caches its table; false leaves everything to tdp_map().
+ */
+static bool cursor_walk_store(struct tdp_map_cursor *cur,
+			      const struct tdp_pgt *pgt, uint64_t addr,
+			      uint64_t pa)
+{
+	const struct tdp_format *fmt = &pgt->fmt;
+	const struct tdp_level_desc *d0 = &fmt->lvl[0];
+	uint64_t ia, span = cur->page << d0->index_bits;
+	uint8_t *table;
+	uint64_t *p;
+
+	if (!pgt->root || !pgt->wc_plain || !fmt->fast_plain ||
+	    fmt->levels < 2 || (addr & (cur->page - 1)) || (pa & cur->bad) ||
+	    !tdp_addr_to_ia(fmt, addr, &ia))
+		return false;
+	table = cursor_find_table(pgt, ia);
+	if (!table)
+		return false;
+	p = (uint64_t *)(void *)(table + ((ia >> d0->shift) & d0->index_mask) *
+						 8);
+	if (__atomic_load_n(p, __ATOMIC_RELAXED))
+		return false;
+	/* Release, as the inline hit: invalid to valid needs nothing else. */
+	__atomic_store_n(p, cur->leaf | pa, __ATOMIC_RELEASE);
+	cur->addr = addr & ~(span - 1);
+	cur->table = table;
+	cur->unlinks_seen = pgt->unlinks;
+	cur->span = span;
+	return true;
+}
+
 int tdp_map_cursor_walk_page(struct tdp_map_cursor *cur, uint64_t addr,
 			     uint64_t pa)
 {
@@ -1431,6 +1498,8 @@ int tdp_map_cursor_walk_page(struct tdp_map_cursor *cur, uint64_t addr,
 		return -TDP_ERR_INVAL;
 	pgt = cur->pgt;
 	cur->span = 0;
+	if (cursor_walk_store(cur, pgt, addr, pa))
+		return 0;
 	ret = tdp_map(pgt, addr, cur->page, pa, &cur->attrs, 0, cur->res);
 	/*
 	 * A single-page tdp_map() leaves the table's walk cache on the table

@@ -2762,6 +2762,173 @@ static void test_map_cursor_unlinked_tables(void **state)
 }
 
 /*
+ * A cursor that misses finds a page table that exists by a bare walk, not
+ * through tdp_map(): pages in page tables made before, in an order that
+ * jumps between them. Each page gets its leaf, nothing is allocated, and
+ * the neighbours stay unmapped. The page tables are made in descending
+ * order, so none is the page after the one below it: a cursor that took
+ * its table to reach further than it does would write into the wrong
+ * page. A block whose output address is table memory is a block, never a
+ * table to step into.
+ */
+static void test_map_cursor_walks_existing_tables(void **state)
+{
+	static const unsigned int order[] = { 2, 0, 1, 3, 1, 0 };
+	struct fix *f = *state;
+	const uint64_t hi = f->fc->ept ? 0 : ~0ull << (f->fc->ia_bits - 1);
+	const uint64_t base = hi + 5 * G1, out = 3 * G1;
+	const struct tdp_attrs rw = mk_attrs(RW, ACC);
+	struct tdp_map_cursor cur;
+	uint64_t allocs, i, a;
+	int t;
+	struct snap s;
+
+	/* Page tables for four 2 MiB regions, the last made first; each
+	 * region's page 0 mapped by tdp_map(). */
+	for (t = 3; t >= 0; t--)
+		MAP(f, base + (uint64_t)t * M2, K4, out + (uint64_t)t * M2, RW,
+		    ACC, 0);
+	allocs = pstats(f).allocs;
+	RET(tdp_map_cursor_init(&cur, &f->pgt, &rw, NULL), 0);
+	/* Pages 2i + 1 and 2i + 2 of region order[i]: a miss, then a hit. */
+	for (i = 0; i < 6; i++) {
+		a = base + order[i] * M2 + (2 * i + 1) * K4;
+		CMAP(&cur, a, out + (a - base));
+		CMAP(&cur, a + K4, out + (a - base) + K4);
+	}
+	EQ(pstats(f).allocs, allocs);
+	for (i = 0; i < 6; i++) {
+		a = base + order[i] * M2 + (2 * i + 1) * K4;
+		CHECK_MAP(f, a, out + (a - base), 0, RW, ACC);
+		CHECK_MAP(f, a + K4, out + (a - base) + K4, 0, RW, ACC);
+		CHECK_UNMAPPED(f, a + 2 * K4, 0);
+	}
+	/* The end of region 3, then the start of the next 2 MiB, which
+	 * has no table yet: the cursor must not reach across. */
+	CMAP(&cur, base + 4 * M2 - K4, out + 4 * M2 - K4);
+	CMAP(&cur, base + 4 * M2, out + 4 * M2);
+	CHECK_MAP(f, base + 4 * M2 - K4, out + 4 * M2 - K4, 0, RW, ACC);
+	CHECK_MAP(f, base + 4 * M2, out + 4 * M2, 0, RW, ACC);
+	EQ(pstats(f).allocs, allocs + 1);
+
+	/* A 2 MiB block whose output address is the pool's first page. */
+	MAP(f, base + 8 * M2, M2, POOL_BASE, RW, ACC, 0);
+	snap_take(f, &s);
+	RET(tdp_map_cursor_page(&cur, base + 8 * M2 + K4, out), -TDP_ERR_EXIST);
+	SNAP_SAME(f, &s);
+	CHECK_MAP(f, base + 8 * M2 + K4, POOL_BASE + K4, 1, RW, ACC);
+}
+
+/*
+ * A backend of two separate buffers whose linear window is the first
+ * only. Tables made once the first is full lie outside the window: a
+ * walk reaches them through phys_to_virt, never by the window's offset
+ * (which here points nowhere).
+ */
+struct two_pools {
+	struct tdp_pool *pool[2];
+	struct tdp_mm mm[2];
+};
+
+static int two_alloc(void *ctx, uint64_t size, uint64_t align, uint64_t *pa)
+{
+	struct two_pools *tp = ctx;
+	int i, ret = -TDP_ERR_NOMEM;
+
+	for (i = 0; i < 2 && ret; i++)
+		ret = tp->mm[i].ops->alloc_table(tp->mm[i].ctx, size, align,
+						 pa);
+	return ret;
+}
+
+static void two_free(void *ctx, uint64_t pa, uint64_t size)
+{
+	struct two_pools *tp = ctx;
+	int i;
+
+	for (i = 0; i < 2; i++)
+		if (tdp_pool_phys_to_virt(tp->pool[i], pa, size))
+			tp->mm[i].ops->free_table(tp->mm[i].ctx, pa, size);
+}
+
+static void *two_p2v(void *ctx, uint64_t pa, uint64_t size)
+{
+	struct two_pools *tp = ctx;
+	void *p = tdp_pool_phys_to_virt(tp->pool[0], pa, size);
+
+	return p ? p : tdp_pool_phys_to_virt(tp->pool[1], pa, size);
+}
+
+static void *two_window(void *ctx, uint64_t *pa, uint64_t *bytes)
+{
+	struct two_pools *tp = ctx;
+
+	return tp->mm[0].ops->linear_window(tp->mm[0].ctx, pa, bytes);
+}
+
+static const struct tdp_mm_ops two_pools_ops = {
+	.alloc_table = two_alloc,
+	.free_table = two_free,
+	.phys_to_virt = two_p2v,
+	.linear_window = two_window,
+};
+
+/*
+ * Through a cursor, a second page in each of 40 page tables made before,
+ * most of them outside the window: every page gets its leaf, without an
+ * allocation.
+ */
+static void test_map_cursor_outside_window(void **state)
+{
+	struct fix *f = *state;
+	const uint64_t hi = f->fc->ept ? 0 : ~0ull << (f->fc->ia_bits - 1);
+	const uint64_t base = hi + 7 * G1, out = 2 * G1;
+	const struct tdp_attrs rw = mk_attrs(RW, ACC);
+	struct two_pools tp = { .pool = { NULL, NULL } };
+	struct tdp_mm mm = { .ops = &two_pools_ops, .ctx = &tp };
+	struct tdp_map_cursor cur;
+	struct tdp_pool_stats st0, st1, st1_after;
+	struct tdp_pgt pgt;
+	struct tdp_lookup r;
+	uint64_t i, a;
+
+	RET(tdp_pool_create(16 * K4, POOL_BASE, &tp.pool[0]), 0);
+	RET(tdp_pool_create(M1, 4 * POOL_BASE, &tp.pool[1]), 0);
+	tp.mm[0] = tdp_pool_mm(tp.pool[0]);
+	tp.mm[1] = tdp_pool_mm(tp.pool[1]);
+	RET(tdp_pgt_init(&pgt, &f->fc->cfg, &mm), 0);
+	for (i = 0; i < 40; i++)
+		RET(tdp_map(&pgt, base + i * M2, K4, out + i * M2, &rw, 0,
+			    NULL),
+		    0);
+	/* The first buffer is full: new tables would come from the second. */
+	RET(tdp_pool_get_stats(tp.pool[0], &st0), 0);
+	RET(tdp_pool_get_stats(tp.pool[1], &st1), 0);
+	EQ(st0.tables_in_use, 16);
+	EQ(st0.tables_in_use + st1.tables_in_use,
+	   (uint64_t)f->fc->levels - 1 + 40);
+	/* Page 1 of region i, then of region 39 - i: every page misses. */
+	RET(tdp_map_cursor_init(&cur, &pgt, &rw, NULL), 0);
+	for (i = 0; i < 40; i++) {
+		a = base + (i % 2 ? 39 - i / 2 : i / 2) * M2 + K4;
+		RET(tdp_map_cursor_page(&cur, a, out + (a - base)), 0);
+	}
+	for (i = 0; i < 40; i++) {
+		a = base + i * M2 + K4;
+		RET(tdp_lookup(&pgt, a, &r), 0);
+		EQ(r.out_addr, out + (a - base));
+		EQ(r.last_level, 0);
+		EQ(r.entry[0], exp_leaf(f->fc, 0, out + (a - base), RW, ACC));
+		RET(tdp_lookup(&pgt, a + K4, &r), -TDP_ERR_FAULT);
+	}
+	RET(tdp_pool_get_stats(tp.pool[1], &st1_after), 0);
+	EQ(st1_after.allocs, st1.allocs);
+	tdp_pgt_destroy(&pgt);
+	tdp_pool_destroy(tp.pool[0]);
+	tdp_pool_destroy(tp.pool[1]);
+}
+
+/*
  * A cursor's maps take new tables from its reservation first, then from
  * the backend; when both run dry, nothing changes.
  */
@@ -2950,6 +3117,8 @@ int main(void)
 		FALL(test_map_cursor_pages),
 		F4(test_map_cursor_errors),
 		F4(test_map_cursor_unlinked_tables),
+		F4(test_map_cursor_walks_existing_tables),
+		F4(test_map_cursor_outside_window),
 		F4(test_map_cursor_reserve),
 		cmocka_unit_test(test_map_cursor_all_formats),
 		F4(test_map_exist_shared),

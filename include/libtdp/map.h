@@ -205,7 +205,9 @@ TDP_API int tdp_map(struct tdp_pgt *pgt, uint64_t addr, uint64_t size,
  * tdp_map_cursor_page(), which is inline, then stores it directly when the
  * page lies in the page-level table the cursor reached last, no table was
  * unlinked since, and the entry is 0. Anything else goes to
- * tdp_map_cursor_walk_page(), which is tdp_map() of one page and then
+ * tdp_map_cursor_walk_page(), which walks from the root to the page's
+ * table, stores the leaf the same way when the table exists and its entry
+ * is 0, and otherwise calls tdp_map() for the page; either way it then
  * remembers the table it reached. Results are always those of tdp_map()
  * with the cursor's attributes, flags 0 and its reservation.
  *
@@ -257,10 +259,15 @@ TDP_API int tdp_map_cursor_init(struct tdp_map_cursor *cur,
 				struct tdp_reserve *res);
 
 /**
- * @brief The out-of-line part of tdp_map_cursor_page(): map the page with
- *        tdp_map(), then cache the page-level table it reached.
+ * @brief The out-of-line part of tdp_map_cursor_page(): map the page,
+ *        then cache the page-level table it reached.
  *
- * Callers use tdp_map_cursor_page(); this is exported for it.
+ * Callers use tdp_map_cursor_page(); this is exported for it. A walk from
+ * the root finds the page's table when it exists (faults in a random
+ * order mostly land in tables earlier faults made) and stores the leaf
+ * when the entry is 0, as the inline hit does; anything else (a table to
+ * make, a block, an occupied entry, a table outside the backend's linear
+ * window, a format whose leaf is not a plain store) goes to tdp_map().
  *
  * @param cur The cursor.
  * @param addr Input address of the page.
