@@ -1431,13 +1431,13 @@ int tdp_map_cursor_init(struct tdp_map_cursor *cur, struct tdp_pgt *pgt,
 static uint8_t *cursor_find_table(const struct tdp_pgt *pgt, uint64_t ia)
 {
 	const struct tdp_format *fmt = &pgt->fmt;
-	const uint8_t *table = pgt->root;
+	uint8_t *table = pgt->root;
 	int level;
 
 	for (level = tdp_root_level(fmt); level > 0; level--) {
 		const struct tdp_level_desc *d = &fmt->lvl[level];
-		const uint8_t *p = table + ((ia >> d->shift) & d->index_mask) * 8;
-		uint64_t raw = __atomic_load_n((const uint64_t *)(const void *)p,
+		const void *p = table + ((ia >> d->shift) & d->index_mask) * 8;
+		uint64_t raw = __atomic_load_n((const uint64_t *)p,
 					       __ATOMIC_RELAXED);
 		uint64_t child = raw & d->table_addr_mask;
 
@@ -1446,7 +1446,7 @@ static uint8_t *cursor_find_table(const struct tdp_pgt *pgt, uint64_t ia)
 			return NULL;
 		table = pgt->window_va + (child - pgt->window_pa);
 	}
-	return (uint8_t *)(uintptr_t)table;
+	return table;
 }
 
 /*
