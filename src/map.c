@@ -1177,6 +1177,23 @@ static int wc_grow(struct tdp_pgt *pgt, uint8_t *p, int level, uint64_t ia,
 }
 
 /*
+ * The child table of the entry @raw (described by @d) when it passes the
+ * format's fast table test and lies in the backend's linear window, as in
+ * a lookup; NULL when only the full rules can say. Plain formats only
+ * (fmt->fast_plain: the table address is raw & table_addr_mask).
+ */
+static inline uint8_t *fast_child(const struct tdp_pgt *pgt,
+				  const struct tdp_level_desc *d, uint64_t raw)
+{
+	uint64_t child = raw & d->table_addr_mask;
+
+	if (!tdp_fast_table(d, raw) ||
+	    child - pgt->window_pa >= pgt->window_table_avail)
+		return NULL;
+	return pgt->window_va + (child - pgt->window_pa);
+}
+
+/*
  * Walk to the page-level table of @ia and cache the path, creating the
  * tables that are missing on the way. 1: cached; 0: an entry on the way is
  * neither a table nor invalid, for the general path to decide; an error
@@ -1197,6 +1214,7 @@ static int wc_fill(struct tdp_pgt *pgt, uint64_t ia, struct tdp_reserve *res)
 		const struct tdp_level_desc *d = &fmt->lvl[level];
 		uint8_t *p = table + ((ia >> d->shift) & d->index_mask) * es;
 		const int slot = WC_SLOT(level);
+		uint8_t *next;
 
 		raw = tdp_entry_load(fmt, p);
 		/*
@@ -1204,11 +1222,9 @@ static int wc_fill(struct tdp_pgt *pgt, uint64_t ia, struct tdp_reserve *res)
 		 * and point into the backend's window (as in a lookup); the
 		 * rest take the full rules.
 		 */
-		child_pa = raw & d->table_addr_mask;
-		if (TDP_LIKELY(plain && tdp_fast_table(d, raw) &&
-			       child_pa - pgt->window_pa <
-				       pgt->window_table_avail)) {
-			table = pgt->window_va + (child_pa - pgt->window_pa);
+		next = plain ? fast_child(pgt, d, raw) : NULL;
+		if (TDP_LIKELY(next)) {
+			table = next;
 		} else {
 			switch (tdp_classify(fmt, level, raw)) {
 			case TDP_ENTRY_TABLE:
@@ -1437,14 +1453,11 @@ static uint8_t *cursor_find_table(const struct tdp_pgt *pgt, uint64_t ia)
 	for (level = tdp_root_level(fmt); level > 0; level--) {
 		const struct tdp_level_desc *d = &fmt->lvl[level];
 		const void *p = table + ((ia >> d->shift) & d->index_mask) * 8;
-		uint64_t raw = __atomic_load_n((const uint64_t *)p,
-					       __ATOMIC_RELAXED);
-		uint64_t child = raw & d->table_addr_mask;
-
-		if (!tdp_fast_table(d, raw) ||
-		    child - pgt->window_pa >= pgt->window_table_avail)
+		table = fast_child(pgt, d,
+				   __atomic_load_n((const uint64_t *)p,
+						   __ATOMIC_RELAXED));
+		if (!table)
 			return NULL;
-		table = pgt->window_va + (child - pgt->window_pa);
 	}
 	return table;
 }
