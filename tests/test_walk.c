@@ -23,17 +23,7 @@
 
 #include <libtdp/tdp.h>
 
-/* The pool: 16 pages standing for physical memory at 1 MiB. */
-#define POOL_BASE 0x100000ull
-#define POOL_PAGES 16u
-#define POOL_SIZE ((uint64_t)POOL_PAGES * 4096u)
-#define PG(n) (POOL_BASE + (uint64_t)(n) * 4096u)
-#define PA_BITS 46
-
-#define K4 0x1000ull
-#define M2 0x200000ull
-#define G1 0x40000000ull
-#define T512 0x8000000000ull
+#include "hand_x86.h"
 
 #define V_LEAF TDP_WALK_LEAF
 #define V_PRE TDP_WALK_TABLE_PRE
@@ -45,126 +35,6 @@
 #define K_LEAF TDP_ENTRY_LEAF
 #define K_RSV TDP_ENTRY_RESERVED
 #define K_BAD TDP_ENTRY_BAD_POINTER
-
-/* Raw entry shapes of one format (see the brief and the SDM tables). */
-struct fmt_case {
-	const char *name;
-	uint32_t format;
-	int levels;
-	uint64_t table;   /* low bits of an entry pointing to a table */
-	uint64_t leaf4k;  /* low bits of a 4 KiB leaf */
-	uint64_t leafbig; /* low bits of a 2 MiB or 1 GiB leaf */
-};
-
-/* EPT: XWR = 111, leaves WB (memory type 6 in bits 5:3), bit 7 = page. */
-static const struct fmt_case ept4 = {
-	"ept4", TDP_FMT_EPT4, 4, 0x7, 0x7 | 6 << 3, 0x7 | 6 << 3 | 0x80
-};
-static const struct fmt_case ept5 = {
-	"ept5", TDP_FMT_EPT5, 5, 0x7, 0x7 | 6 << 3, 0x7 | 6 << 3 | 0x80
-};
-/* IA-32e: tables P|RW|US, leaves P|RW, bit 7 = PS. */
-static const struct fmt_case ia32e4 = {
-	"ia32e4", TDP_FMT_IA32E4, 4, 0x7, 0x3, 0x83
-};
-static const struct fmt_case ia32e5 = {
-	"ia32e5", TDP_FMT_IA32E5, 5, 0x7, 0x3, 0x83
-};
-
-static const struct fmt_case *const all_fmts[] = {
-	&ept4, &ept5, &ia32e4, &ia32e5
-};
-
-#define N_FMTS (sizeof(all_fmts) / sizeof(all_fmts[0]))
-
-static uint64_t tbl(const struct fmt_case *fc, unsigned int page)
-{
-	return PG(page) | fc->table;
-}
-
-static uint64_t leaf(const struct fmt_case *fc, uint64_t pa)
-{
-	return pa | fc->leaf4k;
-}
-
-static uint64_t big(const struct fmt_case *fc, uint64_t pa)
-{
-	return pa | fc->leafbig;
-}
-
-/* A 4 KiB leaf with bit 51 set: above pa_bits = 46, so reserved. */
-static uint64_t rsv(const struct fmt_case *fc, uint64_t pa)
-{
-	return pa | fc->leaf4k | 1ull << 51;
-}
-
-static uint64_t span(int level)
-{
-	return 1ull << (12 + 9 * level);
-}
-
-struct fix {
-	struct tdp_pool *pool;
-	uint64_t *mem; /* the pool's memory, 512 entries per page */
-	struct tdp_pgt pgt;
-	const struct fmt_case *fc;
-};
-
-static int fix_setup(void **state)
-{
-	struct fix *f = calloc(1, sizeof(*f));
-
-	if (!f)
-		return -1;
-	if (tdp_pool_create(POOL_SIZE, POOL_BASE, &f->pool) ||
-	    tdp_pool_claim(f->pool, POOL_BASE, POOL_SIZE)) {
-		free(f);
-		return -1;
-	}
-	f->mem = tdp_pool_phys_to_virt(f->pool, POOL_BASE, POOL_SIZE);
-	*state = f;
-	return 0;
-}
-
-static int fix_teardown(void **state)
-{
-	struct fix *f = *state;
-
-	tdp_pool_destroy(f->pool);
-	free(f);
-	return 0;
-}
-
-/* Start over with an all-zero pool for format @fc. */
-static void fix_reset(struct fix *f, const struct fmt_case *fc)
-{
-	memset(f->mem, 0, POOL_SIZE);
-	f->fc = fc;
-}
-
-static void set_e(struct fix *f, unsigned int page, unsigned int idx,
-		  uint64_t raw)
-{
-	f->mem[page * 512 + idx] = raw;
-}
-
-static uint64_t get_e(const struct fix *f, unsigned int page,
-		      unsigned int idx)
-{
-	return f->mem[page * 512 + idx];
-}
-
-static void fix_attach(struct fix *f, unsigned int root_page)
-{
-	struct tdp_format_config cfg = {
-		.format = f->fc->format,
-		.pa_bits = PA_BITS,
-	};
-	struct tdp_mm mm = tdp_pool_mm(f->pool);
-
-	assert_int_equal(tdp_pgt_init_at(&f->pgt, &cfg, &mm, PG(root_page)),
-			 0);
-}
 
 /* --- recording visits ------------------------------------------------ */
 
