@@ -21,31 +21,9 @@
 
 #include <libtdp/tdp.h>
 
+#include "expect.h"
+
 #define BIT(n) (1ull << (n))
-
-/* Mismatches found by the table-driven checks of the current test. */
-static unsigned int mismatches;
-
-static void expect_eq(const char *where, const char *what, uint64_t got,
-		      uint64_t want)
-{
-	if (got == want)
-		return;
-	print_error("%s: %s = %#llx (%lld), expected %#llx (%lld)\n", where,
-		    what, (unsigned long long)got, (long long)got,
-		    (unsigned long long)want, (long long)want);
-	mismatches++;
-}
-
-#define EXPECT_EQ(where, got, want)                                           \
-	expect_eq((where), #got, (uint64_t)(got), (uint64_t)(want))
-
-static int reset(void **state)
-{
-	(void)state;
-	mismatches = 0;
-	return 0;
-}
 
 static void expect_fields(const char *where, const struct tdp_eptp *got,
 			  const struct tdp_eptp *want)
@@ -263,9 +241,9 @@ static void test_parse_errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(test_make_and_parse, reset),
-		cmocka_unit_test_setup(test_make_errors, reset),
-		cmocka_unit_test_setup(test_parse_errors, reset),
+		cmocka_unit_test_setup(test_make_and_parse, reset_mismatches),
+		cmocka_unit_test_setup(test_make_errors, reset_mismatches),
+		cmocka_unit_test_setup(test_parse_errors, reset_mismatches),
 	};
 
 	return cmocka_run_group_tests_name("eptp", tests, NULL, NULL);

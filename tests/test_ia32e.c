@@ -28,6 +28,8 @@
 
 #include <libtdp/tdp.h>
 
+#include "hand_path.h"
+
 #define BIT(n) (1ull << (n))
 
 /* IA-32e entry bits (SDM Vol. 3A, Tables 4-15 to 4-20). */
@@ -59,164 +61,10 @@
 /* A table pointer inside the pool; walks stop before following it. */
 #define PA_TBL 0x1d2000ull
 
-#define POOL_BASE 0x100000ull
-#define POOL_SIZE 0x100000ull
-
 #define I4 TDP_FMT_IA32E4
 #define I5 TDP_FMT_IA32E5
 #define F_NO1G TDP_FEAT_NO_1G
 #define F_NONX TDP_FEAT_NO_NX
-
-/*
- * Fixed table pages, one per engine level, scattered and not in level
- * order so that a walker that guesses addresses instead of following the
- * entries finds the wrong memory.
- */
-static const uint64_t table_page[5] = {
-	0x1a3000, 0x117000, 0x1f0000, 0x105000, 0x1c8000,
-};
-
-/* Mismatches found by the table-driven checks of the current test. */
-static unsigned int mismatches;
-
-struct env {
-	struct tdp_pool *pool;
-	struct tdp_mm mm;
-};
-
-static int env_setup(void **state)
-{
-	struct env *env = calloc(1, sizeof(*env));
-	int level;
-
-	if (!env || tdp_pool_create(POOL_SIZE, POOL_BASE, &env->pool))
-		return -1;
-	for (level = 0; level < 5; level++)
-		if (tdp_pool_claim(env->pool, table_page[level], 4096))
-			return -1;
-	env->mm = tdp_pool_mm(env->pool);
-	mismatches = 0;
-	*state = env;
-	return 0;
-}
-
-static int env_teardown(void **state)
-{
-	struct env *env = *state;
-
-	tdp_pool_destroy(env->pool);
-	free(env);
-	return 0;
-}
-
-static void expect_eq(const char *where, const char *what, uint64_t got,
-		      uint64_t want)
-{
-	if (got == want)
-		return;
-	print_error("%s: %s = %#llx (%lld), expected %#llx (%lld)\n", where,
-		    what, (unsigned long long)got, (long long)got,
-		    (unsigned long long)want, (long long)want);
-	mismatches++;
-}
-
-#define EXPECT_EQ(where, got, want)                                           \
-	expect_eq((where), #got, (uint64_t)(got), (uint64_t)(want))
-
-/*
- * The SDM's table index of linear address @addr at engine level @level:
- * 9 bits each, so the sign-extension bits above bit 47 (or 56) drop out.
- */
-static unsigned int sdm_index(uint64_t addr, int level)
-{
-	return (unsigned int)((addr >> (12 + 9 * level)) & 0x1ff);
-}
-
-static int root_level_of(uint32_t format)
-{
-	return format == I5 ? 4 : 3;
-}
-
-static void entry_write(struct env *env, uint64_t table_pa,
-			unsigned int index, uint64_t val)
-{
-	uint64_t *slot = tdp_pool_phys_to_virt(env->pool,
-					       table_pa + 8ull * index, 8);
-
-	assert_non_null(slot);
-	*slot = val;
-}
-
-/* What build_path() wrote, and where. */
-struct path {
-	uint64_t entry[5];
-	uint64_t entry_pa[5];
-};
-
-/*
- * Build the walk for @addr from a zeroed set of tables: every level above
- * @stop holds a table entry (the next level's page | @table_bits[level],
- * TBL_DEFAULT when that is zero), and level @stop holds @raw.
- */
-static void build_path(struct env *env, int root_level, uint64_t addr,
-		       int stop, const uint64_t *table_bits, uint64_t raw,
-		       struct path *p)
-{
-	int level;
-
-	for (level = 0; level < 5; level++)
-		memset(tdp_pool_phys_to_virt(env->pool, table_page[level],
-					     4096), 0, 4096);
-	memset(p, 0, sizeof(*p));
-	for (level = root_level; level >= stop; level--) {
-		uint64_t bits = table_bits && table_bits[level] ?
-				table_bits[level] : TBL_DEFAULT;
-		uint64_t val = level == stop ? raw :
-			       table_page[level - 1] | bits;
-
-		p->entry[level] = val;
-		p->entry_pa[level] = table_page[level] +
-				     8ull * sdm_index(addr, level);
-		entry_write(env, table_page[level], sdm_index(addr, level),
-			    val);
-	}
-}
-
-static void attach(struct env *env, struct tdp_pgt *pgt, uint32_t format,
-		   uint32_t features, uint8_t pa_bits)
-{
-	struct tdp_format_config cfg = {
-		.format = format, .features = features, .pa_bits = pa_bits,
-	};
-
-	assert_int_equal(tdp_pgt_init_at(pgt, &cfg, &env->mm,
-					 table_page[root_level_of(format)]),
-			 0);
-}
-
-static void init_fmt(struct tdp_format *fmt, uint32_t format,
-		     uint32_t features, uint8_t pa_bits)
-{
-	struct tdp_format_config cfg = {
-		.format = format, .features = features, .pa_bits = pa_bits,
-	};
-
-	assert_int_equal(tdp_format_init(fmt, &cfg), 0);
-}
-
-/* The entries down to the stopping level must be the ones we wrote. */
-static void expect_path(const char *where, const struct tdp_lookup *res,
-			const struct path *p, int root_level, int last_level)
-{
-	int level;
-
-	EXPECT_EQ(where, res->root_level, root_level);
-	EXPECT_EQ(where, res->last_level, last_level);
-	for (level = root_level; level >= last_level && level >= 0; level--) {
-		EXPECT_EQ(where, res->entry[level], p->entry[level]);
-		EXPECT_EQ(where, res->entry_pa[level], p->entry_pa[level]);
-	}
-}
 
 /* ---- geometry ---------------------------------------------------------- */
 

@@ -30,6 +30,8 @@
 
 #include <libtdp/tdp.h>
 
+#include "expect.h"
+
 #define BIT(n) (1ull << (n))
 /* Bits h..l inclusive. */
 #define GENMASK(h, l) ((~0ull >> (63 - (h))) & (~0ull << (l)))
@@ -77,30 +79,6 @@
 
 /* Fill byte for outputs that a failing call must leave alone. */
 #define POISON 0xa5a5a5a5a5a5a5a5ull
-
-/* Mismatches found by the table-driven checks of the current test. */
-static unsigned int mismatches;
-
-static void expect_eq(const char *where, const char *what, uint64_t got,
-		      uint64_t want)
-{
-	if (got == want)
-		return;
-	print_error("%s: %s = %#llx (%lld), expected %#llx (%lld)\n", where,
-		    what, (unsigned long long)got, (long long)got,
-		    (unsigned long long)want, (long long)want);
-	mismatches++;
-}
-
-#define EXPECT_EQ(where, got, want)                                           \
-	expect_eq((where), #got, (uint64_t)(got), (uint64_t)(want))
-
-static int reset_mismatches(void **state)
-{
-	(void)state;
-	mismatches = 0;
-	return 0;
-}
 
 /* ---- the spec's geometry, computed independently ----------------------- */
 
