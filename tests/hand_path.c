@@ -119,3 +119,37 @@ void expect_path(const char *where, const struct tdp_lookup *res,
 		EXPECT_EQ(where, res->entry_pa[level], p->entry_pa[level]);
 	}
 }
+
+void expect_malformed(struct env *env, const struct bad_case *c,
+		      uint64_t addr, uint32_t fault)
+{
+	int root = root_level_of(c->format);
+	struct tdp_format fmt;
+	struct tdp_lookup res;
+	struct tdp_pgt pgt;
+	struct path p;
+	uint32_t got_fault = 0xff;
+	int ret;
+
+	init_fmt(&fmt, c->format, c->features, c->pa_bits);
+	EXPECT_EQ(c->name, tdp_entry_classify(&fmt, c->level, c->raw),
+		  TDP_ENTRY_RESERVED);
+	EXPECT_EQ(c->name,
+		  tdp_entry_decode_leaf(&fmt, c->level, c->raw, NULL, NULL),
+		  -TDP_ERR_NOENT);
+
+	build_path(env, root, addr, c->level, NULL, c->raw, &p);
+	attach(env, &pgt, c->format, c->features, c->pa_bits);
+	memset(&res, 0xa5, sizeof(res));
+	ret = tdp_lookup(&pgt, addr, &res);
+	EXPECT_EQ(c->name, ret, -TDP_ERR_FAULT);
+	EXPECT_EQ(c->name, res.addr, addr);
+	EXPECT_EQ(c->name, res.fault, fault);
+	EXPECT_EQ(c->name, res.fault_level, c->level);
+	EXPECT_EQ(c->name, res.fault_detail, c->detail);
+	expect_path(c->name, &res, &p, root, c->level);
+	EXPECT_EQ(c->name,
+		  tdp_translate(&pgt, addr, TDP_ACCESS_READ, NULL, &got_fault),
+		  -TDP_ERR_FAULT);
+	EXPECT_EQ(c->name, got_fault, fault);
+}

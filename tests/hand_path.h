@@ -75,4 +75,24 @@ void init_fmt(struct tdp_format *fmt, uint32_t format, uint32_t features,
 void expect_path(const char *where, const struct tdp_lookup *res,
 		 const struct path *p, int root_level, int last_level);
 
+/* A malformed entry and the fault detail it must give. */
+struct bad_case {
+	const char *name;
+	uint32_t format;
+	uint32_t features;
+	uint8_t pa_bits;
+	int level;	/* engine level of the malformed entry */
+	uint64_t raw;
+	uint32_t detail;
+};
+
+/*
+ * The malformed entry of @c in the walk for @addr, below default table
+ * entries: the classifier calls it reserved, the leaf decoder refuses it,
+ * and a lookup and a translation give @fault at its level, the lookup
+ * reporting the path down to it.
+ */
+void expect_malformed(struct env *env, const struct bad_case *c,
+		      uint64_t addr, uint32_t fault);
+
 #endif

@@ -713,16 +713,6 @@ static void test_classify(void **state)
 }
 
 /* A malformed entry: classify says RESERVED, a lookup MISCONFIG. */
-struct bad_case {
-	const char *name;
-	uint32_t format;
-	uint32_t features;
-	uint8_t pa_bits;
-	int level;	/* engine level of the malformed entry */
-	uint64_t raw;
-	uint32_t detail;
-};
-
 #define D_RSVD TDP_DETAIL_RESERVED_BIT
 #define D_PA TDP_DETAIL_PA_WIDTH
 #define D_WNR TDP_DETAIL_WRITE_NO_READ
@@ -845,11 +835,6 @@ static const struct bad_case bad_cases[] = {
 
 static void test_malformed(void **state)
 {
-	struct env *env = *state;
-	struct tdp_format fmt;
-	struct tdp_lookup res;
-	struct tdp_pgt pgt;
-	struct path p;
 	unsigned int i;
 
 	for (i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
@@ -857,34 +842,8 @@ static void test_malformed(void **state)
 		/* Distinct indexes at every level, bits 56:48 included. */
 		uint64_t addr = c->format == E5 ? 0x00a73ec9c5a73123ull :
 						  0x00003ec9c5a73123ull;
-		int root = root_level_of(c->format);
-		uint64_t tbits[5] = { 0 };
-		uint32_t fault = 0xff;
-		int ret;
 
-		init_fmt(&fmt, c->format, c->features, c->pa_bits);
-		EXPECT_EQ(c->name, tdp_entry_classify(&fmt, c->level, c->raw),
-			  TDP_ENTRY_RESERVED);
-		EXPECT_EQ(c->name,
-			  tdp_entry_decode_leaf(&fmt, c->level, c->raw, NULL,
-						NULL),
-			  -TDP_ERR_NOENT);
-
-		build_path(env, root, addr, c->level, tbits, c->raw, &p);
-		attach(env, &pgt, c->format, c->features, c->pa_bits);
-		memset(&res, 0xa5, sizeof(res));
-		ret = tdp_lookup(&pgt, addr, &res);
-		EXPECT_EQ(c->name, ret, -TDP_ERR_FAULT);
-		EXPECT_EQ(c->name, res.addr, addr);
-		EXPECT_EQ(c->name, res.fault, TDP_FAULT_MISCONFIG);
-		EXPECT_EQ(c->name, res.fault_level, c->level);
-		EXPECT_EQ(c->name, res.fault_detail, c->detail);
-		expect_path(c->name, &res, &p, root, c->level);
-		EXPECT_EQ(c->name,
-			  tdp_translate(&pgt, addr, TDP_ACCESS_READ, NULL,
-					&fault),
-			  -TDP_ERR_FAULT);
-		EXPECT_EQ(c->name, fault, TDP_FAULT_MISCONFIG);
+		expect_malformed(*state, c, addr, TDP_FAULT_MISCONFIG);
 	}
 	assert_int_equal(mismatches, 0);
 }
