@@ -153,3 +153,34 @@ void expect_malformed(struct env *env, const struct bad_case *c,
 		  -TDP_ERR_FAULT);
 	EXPECT_EQ(c->name, got_fault, fault);
 }
+
+void expect_encodings(const struct enc_case *cases, unsigned int n,
+		      uint32_t format, const struct tdp_attrs *attrs)
+{
+	const uint64_t sentinel = 0xdeadbeefcafef00dull;
+	const uint64_t pa = 0x12345000;
+	struct tdp_format fmt;
+	uint64_t raw;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		const struct enc_case *c = &cases[i];
+
+		init_fmt(&fmt, c->format, c->features, c->pa_bits);
+		raw = sentinel;
+		EXPECT_EQ(c->name,
+			  tdp_entry_encode_leaf(&fmt, c->level, c->pa,
+						&c->attrs, &raw),
+			  c->ret);
+		EXPECT_EQ(c->name, raw, c->ret ? sentinel : c->raw);
+	}
+	init_fmt(&fmt, format, 0, 0);
+	raw = sentinel;
+	assert_int_equal(tdp_entry_encode_leaf(NULL, 0, pa, attrs, &raw),
+			 -TDP_ERR_INVAL);
+	assert_int_equal(tdp_entry_encode_leaf(&fmt, 0, pa, NULL, &raw),
+			 -TDP_ERR_INVAL);
+	assert_int_equal(tdp_entry_encode_leaf(&fmt, 0, pa, attrs, NULL),
+			 -TDP_ERR_INVAL);
+	assert_int_equal(raw, sentinel);
+}

@@ -95,4 +95,25 @@ struct bad_case {
 void expect_malformed(struct env *env, const struct bad_case *c,
 		      uint64_t addr, uint32_t fault);
 
+/* A leaf to encode and what tdp_entry_encode_leaf() must give. */
+struct enc_case {
+	const char *name;
+	uint32_t format;
+	uint32_t features;
+	uint8_t pa_bits;
+	int level;
+	uint64_t pa;
+	struct tdp_attrs attrs;
+	int ret;
+	uint64_t raw; /* the entry, when ret is 0 */
+};
+
+/*
+ * Encode each of the @n cases, which must give its return value and raw
+ * entry, or leave the output alone when it fails; then the NULL arguments
+ * with @format and @attrs, which must fail and change nothing.
+ */
+void expect_encodings(const struct enc_case *cases, unsigned int n,
+		      uint32_t format, const struct tdp_attrs *attrs);
+
 #endif

@@ -219,18 +219,6 @@ static void test_bad_config(void **state)
 
 /* ---- encode ------------------------------------------------------------ */
 
-struct enc_case {
-	const char *name;
-	uint32_t format;
-	uint32_t features;
-	uint8_t pa_bits;
-	int level;
-	uint64_t pa;
-	struct tdp_attrs attrs;
-	int ret;
-	uint64_t raw;
-};
-
 #define E4 TDP_FMT_EPT4
 #define E5 TDP_FMT_EPT5
 #define F_XO TDP_FEAT_EPT_EXEC_ONLY
@@ -420,33 +408,11 @@ static const struct enc_case enc_cases[] = {
 
 static void test_encode(void **state)
 {
-	const uint64_t sentinel = 0xdeadbeefcafef00dull;
-	struct tdp_attrs a = { .perms = RWXU };
-	struct tdp_format fmt;
-	uint64_t raw;
-	unsigned int i;
+	const struct tdp_attrs a = { .perms = RWXU };
 
 	(void)state;
-	for (i = 0; i < sizeof(enc_cases) / sizeof(enc_cases[0]); i++) {
-		const struct enc_case *c = &enc_cases[i];
-
-		init_fmt(&fmt, c->format, c->features, c->pa_bits);
-		raw = sentinel;
-		EXPECT_EQ(c->name,
-			  tdp_entry_encode_leaf(&fmt, c->level, c->pa,
-						&c->attrs, &raw),
-			  c->ret);
-		EXPECT_EQ(c->name, raw, c->ret ? sentinel : c->raw);
-	}
-	init_fmt(&fmt, E4, 0, 0);
-	raw = sentinel;
-	assert_int_equal(tdp_entry_encode_leaf(NULL, 0, PA_4K, &a, &raw),
-			 -TDP_ERR_INVAL);
-	assert_int_equal(tdp_entry_encode_leaf(&fmt, 0, PA_4K, NULL, &raw),
-			 -TDP_ERR_INVAL);
-	assert_int_equal(tdp_entry_encode_leaf(&fmt, 0, PA_4K, &a, NULL),
-			 -TDP_ERR_INVAL);
-	assert_int_equal(raw, sentinel);
+	expect_encodings(enc_cases, sizeof(enc_cases) / sizeof(enc_cases[0]),
+			 E4, &a);
 	assert_int_equal(mismatches, 0);
 }
 
