@@ -117,3 +117,30 @@ void fix_attach(struct fix *f, unsigned int root_page)
 {
 	fix_attach_cfg(f, root_page, 0);
 }
+
+void build_main(struct fix *f, const struct fmt_case *fc)
+{
+	fix_reset(f, fc);
+	set_e(f, 0, 0, tbl(fc, 1));
+	set_e(f, 0, 1, tbl(fc, 4));
+	set_e(f, 1, 509, big(fc, 0x80000000)); /* outside the range */
+	set_e(f, 1, 510, tbl(fc, 2));
+	set_e(f, 1, 511, big(fc, 0x40000000));
+	set_e(f, 2, 510, tbl(fc, 3));
+	set_e(f, 2, 511, big(fc, 0x200000));
+	set_e(f, 3, 507, leaf(fc, 0xa000)); /* outside the range */
+	set_e(f, 3, 508, leaf(fc, 0x5000));
+	set_e(f, 3, 510, leaf(fc, 0x6000));
+	set_e(f, 3, 511, rsv(fc, 0x7000));
+	set_e(f, 4, 1, tbl(fc, 5));
+	set_e(f, 5, 0, big(fc, 0x400000));
+	set_e(f, 5, 2, tbl(fc, 6));
+	set_e(f, 6, 0, leaf(fc, 0x8000));
+	set_e(f, 6, 2, leaf(fc, 0x9000)); /* outside the range */
+	if (fc->levels == 5) {
+		set_e(f, 9, 0, tbl(fc, 0));
+		fix_attach(f, 9);
+	} else {
+		fix_attach(f, 0);
+	}
+}

@@ -75,4 +75,24 @@ void fix_attach_cfg(struct fix *f, unsigned int root_page,
 		    uint32_t features);
 void fix_attach(struct fix *f, unsigned int root_page);
 
+/*
+ * The main tree of the walker and iterator tests. Pages: 0 PML4; 1 PDPT_A
+ * (under PML4[0]); 2 PD_A (under PDPT_A[510]); 3 PT_A (under PD_A[510]);
+ * 4 PDPT_B (under PML4[1]); 5 PD_B (under PDPT_B[1]); 6 PT_B (under
+ * PD_B[2]); 9 the PML5 of 5-level formats, whose entry 0 points to page 0.
+ * Pages 7 and 8 stay free for the tests.
+ *
+ * The range [R0, R1) starts at PT_A[508] and ends after PT_B[1], so it
+ * crosses from PML4[0] into PML4[1] while staying small.
+ */
+#define R0 (510 * G1 + 510 * M2 + 508 * K4)
+#define R1 (T512 + G1 + 2 * M2 + 2 * K4)
+#define A_PD (510 * G1)            /* start of PDPT_A[510] */
+#define A_PT (510 * G1 + 510 * M2) /* start of PD_A[510] */
+#define B_PD (T512 + G1)           /* start of PDPT_B[1] */
+#define B_PT (T512 + G1 + 2 * M2)  /* start of PD_B[2] */
+
+/* Build the main tree for @fc from an all-zero pool and attach f->pgt. */
+void build_main(struct fix *f, const struct fmt_case *fc);
+
 #endif

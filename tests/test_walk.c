@@ -215,49 +215,6 @@ static void check_seq(const char *ctx, const struct rec *got, size_t ngot,
 	}
 }
 
-/*
- * The main tree. Pages: 0 PML4; 1 PDPT_A (under PML4[0]); 2 PD_A (under
- * PDPT_A[510]); 3 PT_A (under PD_A[510]); 4 PDPT_B (under PML4[1]); 5 PD_B
- * (under PDPT_B[1]); 6 PT_B (under PD_B[2]); 9 the PML5 of 5-level formats,
- * whose entry 0 points to page 0. Pages 7 and 8 stay free for the tests.
- *
- * The walked range [R0, R1) starts at PT_A[508] and ends after PT_B[1],
- * so it crosses from PML4[0] into PML4[1] while staying small.
- */
-#define R0 (510 * G1 + 510 * M2 + 508 * K4)
-#define R1 (T512 + G1 + 2 * M2 + 2 * K4)
-#define A_PD (510 * G1)            /* start of PDPT_A[510] */
-#define A_PT (510 * G1 + 510 * M2) /* start of PD_A[510] */
-#define B_PD (T512 + G1)           /* start of PDPT_B[1] */
-#define B_PT (T512 + G1 + 2 * M2)  /* start of PD_B[2] */
-
-static void build_main(struct fix *f, const struct fmt_case *fc)
-{
-	fix_reset(f, fc);
-	set_e(f, 0, 0, tbl(fc, 1));
-	set_e(f, 0, 1, tbl(fc, 4));
-	set_e(f, 1, 509, big(fc, 0x80000000)); /* outside the range */
-	set_e(f, 1, 510, tbl(fc, 2));
-	set_e(f, 1, 511, big(fc, 0x40000000));
-	set_e(f, 2, 510, tbl(fc, 3));
-	set_e(f, 2, 511, big(fc, 0x200000));
-	set_e(f, 3, 507, leaf(fc, 0xa000)); /* outside the range */
-	set_e(f, 3, 508, leaf(fc, 0x5000));
-	set_e(f, 3, 510, leaf(fc, 0x6000));
-	set_e(f, 3, 511, rsv(fc, 0x7000));
-	set_e(f, 4, 1, tbl(fc, 5));
-	set_e(f, 5, 0, big(fc, 0x400000));
-	set_e(f, 5, 2, tbl(fc, 6));
-	set_e(f, 6, 0, leaf(fc, 0x8000));
-	set_e(f, 6, 2, leaf(fc, 0x9000)); /* outside the range */
-	if (fc->levels == 5) {
-		set_e(f, 9, 0, tbl(fc, 0));
-		fix_attach(f, 9);
-	} else {
-		fix_attach(f, 0);
-	}
-}
-
 #define MAX_EXP 64
 
 /* Every visit of walking [R0, R1) over the main tree with all flags. */
