@@ -37,6 +37,8 @@
 
 #include <libtdp/tdp.h>
 
+#include "rng.h"
+
 #define POOL_SIZE (4ull << 20)
 #define TRIALS 3000
 #define DEFAULT_SEED 0x5eed1007c0ffee11ull
@@ -120,24 +122,6 @@ static const struct tcase cases[] = {
 	  FAM_S2, HI_BASE, 0x12340000, HI_BASE, 0x40000000, HI_BASE,
 	  S2_ATTRS },
 };
-
-static uint64_t rng_state;
-
-static uint64_t rnd(void)
-{
-	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static uint64_t seed_from_env(void)
-{
-	const char *s = getenv("TDP_SEED");
-
-	return s ? strtoull(s, NULL, 0) : DEFAULT_SEED;
-}
 
 /* What the walk in @r grants, by the architecture's rules. */
 static uint32_t want_perms(const struct tcase *tc, const struct tdp_format *f,
@@ -374,7 +358,7 @@ static void test_fast_walk_matches_full_rules(void **state)
 	size_t i;
 
 	(void)state;
-	rng_state = seed_from_env();
+	rng_state = seed_from_env(DEFAULT_SEED);
 	print_message("seed %#llx\n", (unsigned long long)rng_state);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const struct tcase *tc = &cases[i];

@@ -34,6 +34,8 @@
 
 #include <libtdp/tdp.h>
 
+#include "rng.h"
+
 #define K4 0x1000ull
 #define M2 0x200000ull
 #define G1 0x40000000ull
@@ -47,29 +49,6 @@
 #define DEFAULT_SEED 0x7d9a11c3e5f00d15ull
 
 /* --- random numbers (splitmix64: small, seedable, reproducible) -------- */
-
-static uint64_t rng_state;
-
-static uint64_t rnd(void)
-{
-	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-/* Uniform in [0, n). */
-static uint64_t below(uint64_t n)
-{
-	return n ? rnd() % n : 0;
-}
-
-/* True with probability pct percent. */
-static bool chance(unsigned int pct)
-{
-	return below(100) < pct;
-}
 
 /* --- extents ------------------------------------------------------------ */
 
@@ -626,13 +605,6 @@ static void one_step(struct ctx *c)
 	check_lookups(c);
 }
 
-static uint64_t seed_from_env(void)
-{
-	const char *s = getenv("TDP_SEED");
-
-	return s && *s ? strtoull(s, NULL, 0) : DEFAULT_SEED;
-}
-
 static void run_model(const struct fmt_case *fc)
 {
 	struct ctx *c = calloc(1, sizeof(*c));
@@ -644,7 +616,7 @@ static void run_model(const struct fmt_case *fc)
 	if (env_steps && *env_steps)
 		steps = (unsigned int)strtoul(env_steps, NULL, 0);
 	c->fc = fc;
-	c->seed = seed_from_env();
+	c->seed = seed_from_env(DEFAULT_SEED);
 	/* Each format gets its own stream from the one seed. */
 	rng_state = c->seed ^ fc->cfg.format;
 	fprintf(stderr, "model test %s: seed 0x%llx (TDP_SEED), %u steps\n",

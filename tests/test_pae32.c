@@ -25,6 +25,8 @@
 
 #include <libtdp/tdp.h>
 
+#include "rng.h"
+
 #define K4 0x1000ull
 #define M2 0x200000ull
 #define M4 0x400000ull
@@ -1239,28 +1241,6 @@ static void test_pat_index_kept(void **state)
 
 #define DEFAULT_SEED 0x3ae5c0ffee1234ull
 
-static uint64_t rng_state;
-
-/* splitmix64: small, seedable, reproducible. */
-static uint64_t rnd(void)
-{
-	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static uint64_t below(uint64_t n)
-{
-	return n ? rnd() % n : 0;
-}
-
-static bool chance(unsigned int pct)
-{
-	return below(100) < pct;
-}
-
 /* What 4 KiB page @i of the 4 GiB space maps to; perms 0 = unmapped. */
 struct mpage {
 	uint64_t pa;
@@ -1595,13 +1575,6 @@ static void mstep(struct mctx *c)
 	mcheck(c, !ret && o->kind == OP_MAP);
 }
 
-static uint64_t seed_from_env(void)
-{
-	const char *s = getenv("TDP_SEED");
-
-	return s && *s ? strtoull(s, NULL, 0) : DEFAULT_SEED;
-}
-
 static void run_model(const struct mcase *mc)
 {
 	struct mctx *c = calloc(1, sizeof(*c));
@@ -1611,7 +1584,7 @@ static void run_model(const struct mcase *mc)
 	c->mc = mc;
 	c->model = calloc(NPAGES, sizeof(*c->model));
 	assert_non_null(c->model);
-	c->seed = seed_from_env();
+	c->seed = seed_from_env(DEFAULT_SEED);
 	rng_state = c->seed ^ mc->cfg.format;
 	fprintf(stderr, "model %s: seed 0x%llx (TDP_SEED), %u steps\n",
 		mc->name, (unsigned long long)c->seed, mc->steps);

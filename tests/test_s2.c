@@ -31,6 +31,7 @@
 #include <libtdp/tdp.h>
 
 #include "expect.h"
+#include "rng.h"
 
 #define BIT(n) (1ull << (n))
 /* Bits h..l inclusive. */
@@ -2847,23 +2848,6 @@ struct model {
 	const char *where;
 };
 
-static uint64_t rng_state;
-
-/* splitmix64: small, seedable, good enough for test sequences. */
-static uint64_t rnd(void)
-{
-	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static uint64_t rnd_below(uint64_t n)
-{
-	return rnd() % n;
-}
-
 static void model_fail(struct model *md, const char *what, uint64_t addr,
 		       uint64_t got, uint64_t want)
 {
@@ -3004,7 +2988,7 @@ static const uint8_t rand_memtypes[] = {
 /* A random subset of R, W and X (X standing for X|XU). */
 static uint32_t rand_perms(void)
 {
-	return (uint32_t)rnd_below(8) & (TDP_PERM_R | TDP_PERM_W | TDP_PERM_X);
+	return (uint32_t)below(8) & (TDP_PERM_R | TDP_PERM_W | TDP_PERM_X);
 }
 
 static uint32_t lib_perms(uint32_t p)
@@ -3037,16 +3021,16 @@ static void model_run(const struct preset *p, uint64_t base, uint64_t window,
 	hot = 4 * units[2];
 	hot_first = window / 2 - 2 * units[2];
 	for (n = 0; n < ops && md.bad == 0; n++) {
-		uint64_t unit = units[rnd_below(4)];
-		uint64_t first = unit < units[2] && rnd_below(4) ?
-				 hot_first + rnd_below(hot / unit) * unit :
-				 rnd_below(window / unit) * unit;
+		uint64_t unit = units[below(4)];
+		uint64_t first = unit < units[2] && below(4) ?
+				 hot_first + below(hot / unit) * unit :
+				 below(window / unit) * unit;
 		uint64_t count = 1 + (unit == md.m.page ?
-				      rnd_below(rnd_below(3) ? 16 : 1024) :
-				      rnd_below(3));
+				      below(below(3) ? 16 : 1024) :
+				      below(3));
 		uint64_t size = count * unit, i, np, before;
-		unsigned int kind = (unsigned int)rnd_below(10);
-		uint64_t pa = 0x100000000ull + rnd_below(256) * unit;
+		unsigned int kind = (unsigned int)below(10);
+		uint64_t pa = 0x100000000ull + below(256) * unit;
 		struct tdp_attrs at = { 0 };
 		uint32_t set = 0, clr = 0;
 		bool exist = false;
@@ -3055,13 +3039,13 @@ static void model_run(const struct preset *p, uint64_t base, uint64_t window,
 		if (first + size > window)
 			size = window - first;
 		/* Sometimes break the output alignment of blocks. */
-		if (rnd_below(4) == 0)
+		if (below(4) == 0)
 			pa += md.m.page;
 		np = size / md.m.page;
 		before = tables_in_use(&md.m);
 		at.perms = lib_perms(rand_perms());
-		at.memtype = rand_memtypes[rnd_below(3)];
-		at.flags = rnd_below(2) ? TDP_ATTR_ACCESSED : 0;
+		at.memtype = rand_memtypes[below(3)];
+		at.flags = below(2) ? TDP_ATTR_ACCESSED : 0;
 		/* 0-2 map, 3 map with REPLACE, 4-6 unmap, 7-9 protect. */
 		if (kind < 4) {
 			for (i = 0; i < np; i++)

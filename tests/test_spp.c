@@ -25,6 +25,8 @@
 
 #include <libtdp/tdp.h>
 
+#include "rng.h"
+
 #define K4 0x1000ull
 #define M2 0x200000ull
 #define G1 0x40000000ull
@@ -85,27 +87,9 @@ static void check_roundtrip(uint32_t bitmap)
 	assert_int_equal(back, bitmap);
 }
 
-static uint64_t rng_state;
-
-static uint64_t rnd(void)
-{
-	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static uint64_t seed_from_env(void)
-{
-	const char *s = getenv("TDP_SEED");
-
-	return s && *s ? strtoull(s, NULL, 0) : DEFAULT_SEED;
-}
-
 static void test_bitmap_spread(void **state)
 {
-	uint64_t seed = seed_from_env();
+	uint64_t seed = seed_from_env(DEFAULT_SEED);
 	unsigned int i, j;
 
 	(void)state;
@@ -150,7 +134,7 @@ static void test_bitmap_reserved(void **state)
 				 -TDP_ERR_BADTABLE);
 		assert_int_equal(bm, 0x5a5a5a5a);
 	}
-	rng_state = seed_from_env() ^ 1;
+	rng_state = seed_from_env(DEFAULT_SEED) ^ 1;
 	for (n = 0; n < 10000; n++) {
 		uint64_t v = rnd();
 
