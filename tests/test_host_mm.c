@@ -18,6 +18,8 @@
 #include <libtdp/tdp.h>
 #include <libtdp/host.h>
 
+#include "bytes.h"
+
 #define PAGE 4096ull
 #define KIB(n) ((uint64_t)(n) << 10)
 #define MIB(n) ((uint64_t)(n) << 20)
@@ -75,28 +77,6 @@ static struct tdp_pool_stats hm_stats(void **state)
 	memset(&st, 0x5a, sizeof(st));
 	assert_int_equal(tdp_host_mm_get_stats(*state, &st), 0);
 	return st;
-}
-
-static void assert_zeroed(const uint8_t *p, uint64_t n, uint64_t pa)
-{
-	uint64_t i;
-
-	for (i = 0; i < n; i++) {
-		if (p[i])
-			fail_msg("byte %#" PRIx64 " of the table at %#" PRIx64
-				 " is %#x, not zero", i, pa, p[i]);
-	}
-}
-
-static void assert_filled(const uint8_t *p, uint64_t n, uint8_t val)
-{
-	uint64_t i;
-
-	for (i = 0; i < n; i++) {
-		if (p[i] != val)
-			fail_msg("byte %#" PRIx64 " is %#x, want %#x", i, p[i],
-				 val);
-	}
 }
 
 /* What every table user relies on: aligned, translatable, zero. */

@@ -21,6 +21,8 @@
 
 #include <libtdp/tdp.h>
 
+#include "bytes.h"
+
 #define PAGE 4096ull
 #define KIB(n) ((uint64_t)(n) << 10)
 #define MIB(n) ((uint64_t)(n) << 20)
@@ -116,28 +118,6 @@ static void assert_stats_same(const struct tdp_pool_stats *a,
 	assert_int_equal(a->allocs, b->allocs);
 	assert_int_equal(a->frees, b->frees);
 	assert_int_equal(a->failed_allocs, b->failed_allocs);
-}
-
-static void assert_zeroed(const uint8_t *p, uint64_t n, uint64_t pa)
-{
-	uint64_t i;
-
-	for (i = 0; i < n; i++) {
-		if (p[i])
-			fail_msg("byte %#" PRIx64 " of the table at %#" PRIx64
-				 " is %#x, not zero", i, pa, p[i]);
-	}
-}
-
-static void assert_filled(const uint8_t *p, uint64_t n, uint8_t val)
-{
-	uint64_t i;
-
-	for (i = 0; i < n; i++) {
-		if (p[i] != val)
-			fail_msg("byte %#" PRIx64 " is %#x, want %#x", i, p[i],
-				 val);
-	}
 }
 
 /*
