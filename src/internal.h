@@ -142,6 +142,12 @@ struct tdp_format_ops {
 	uint32_t (*check_access)(const struct tdp_format *fmt, uint32_t perms,
 				 const struct tdp_attrs *attrs,
 				 uint32_t access);
+	/*
+	 * The fault of an input address above the ia_bits the format
+	 * translates (canonical formats report TDP_FAULT_NON_CANONICAL
+	 * instead): architectures name it differently.
+	 */
+	uint32_t input_range_fault;
 };
 
 /*

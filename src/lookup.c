@@ -345,7 +345,7 @@ lookup(const struct tdp_pgt *pgt, uint64_t addr, struct tdp_lookup *res,
 	if (!addr_ok(fmt, addr))
 		return walk_fault(res, -1,
 				  fmt->canonical ? TDP_FAULT_NON_CANONICAL
-						 : TDP_FAULT_ADDRESS_SIZE,
+						 : fmt->ops->input_range_fault,
 				  TDP_DETAIL_NONE);
 	if (fmt->fast_plain)
 		return lookup_walk(pgt, addr, res, 8, true, decode);

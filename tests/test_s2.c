@@ -1325,9 +1325,9 @@ static void expect_fault(const char *where, struct hb *h, uint64_t ia,
 
 /*
  * Translation faults (invalid entry at each level, 0b01 at level 3, a
- * block where none may be) and address-size faults (a table or output
- * address at or above pa_bits at each level, an input address beyond
- * ia_bits), with their levels.
+ * block where none may be, an input address beyond ia_bits) and
+ * address-size faults (a table or output address at or above pa_bits at
+ * each level), with their levels.
  */
 static void test_lookup_faults(void **state)
 {
@@ -1453,13 +1453,17 @@ static void test_lookup_faults(void **state)
 				}
 			}
 		}
-		/* Input addresses beyond ia_bits: level -1. */
+		/*
+		 * An IPA beyond ia_bits: the Arm ARM's AArch64.S2Translate()
+		 * gives a Translation fault (level 0) before any descriptor
+		 * is read, so no entry level: -1.
+		 */
 		snprintf(where, sizeof(where), "%s ia 2^%u", presets[i].name,
 			 s->ia);
-		expect_fault(where, &h, 1ull << s->ia, TDP_FAULT_ADDRESS_SIZE,
+		expect_fault(where, &h, 1ull << s->ia, TDP_FAULT_NOT_PRESENT,
 			     -1, TDP_DETAIL_NONE);
 		snprintf(where, sizeof(where), "%s ia ~0", presets[i].name);
-		expect_fault(where, &h, ~0ull, TDP_FAULT_ADDRESS_SIZE, -1,
+		expect_fault(where, &h, ~0ull, TDP_FAULT_NOT_PRESENT, -1,
 			     TDP_DETAIL_NONE);
 		hb_close(&h);
 	}

@@ -327,6 +327,12 @@ static const struct tdp_format_ops s2_ops = {
 	.decode_walk = s2_decode_walk,
 	.explain = s2_explain,
 	.check_access = s2_check_access,
+	/*
+	 * An IPA above the input size is a stage 2 Translation fault, which
+	 * the Arm ARM reports at level 0 (AArch64.S2Translate(),
+	 * AArch64.IPAIsOutOfRange()); no descriptor is read.
+	 */
+	.input_range_fault = TDP_FAULT_NOT_PRESENT,
 };
 
 /* Choose the start level: the fewest levels that cover the IPA, never

@@ -258,6 +258,7 @@ static const struct tdp_format_ops ept_ops = {
 	.decode_walk = ept_decode_walk,
 	.explain = ept_explain,
 	.check_access = ept_check_access,
+	.input_range_fault = TDP_FAULT_ADDRESS_SIZE,
 };
 
 int tdp_x86_ept_setup(struct tdp_format *fmt)

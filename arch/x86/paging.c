@@ -302,6 +302,7 @@ static const struct tdp_format_ops paging_ops = {
 	.decode_walk = paging_decode_walk,
 	.explain = paging_explain,
 	.check_access = paging_check_access,
+	.input_range_fault = TDP_FAULT_ADDRESS_SIZE,
 };
 
 /* Rules shared by IA-32e and PAE PDEs and PTEs. */

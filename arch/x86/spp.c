@@ -181,6 +181,7 @@ static const struct tdp_format_ops spp_ops = {
 	.decode_walk = spp_decode_walk,
 	.explain = spp_explain,
 	.check_access = spp_check_access,
+	.input_range_fault = TDP_FAULT_ADDRESS_SIZE,
 };
 
 int tdp_x86_spp_setup(struct tdp_format *fmt)

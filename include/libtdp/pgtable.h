@@ -449,7 +449,11 @@ TDP_API bool tdp_iter_restart(struct tdp_iter *it);
 /** @brief Why a translation failed. */
 enum tdp_fault {
 	TDP_FAULT_NONE = 0,        /**< No fault. */
-	/** An entry is not present (arm64: translation fault). */
+	/**
+	 * An entry is not present (arm64: translation fault). On arm64 also an
+	 * input address above ia_bits, with fault_level -1: the Arm ARM
+	 * reports that as a translation fault at lookup level 0.
+	 */
 	TDP_FAULT_NOT_PRESENT = 1,
 	/** x86 paging: a reserved bit is set (\#PF with RSVD). */
 	TDP_FAULT_RESERVED = 2,
@@ -458,8 +462,9 @@ enum tdp_fault {
 	TDP_FAULT_PERMISSION = 4,  /**< The access is not allowed. */
 	TDP_FAULT_ACCESS_FLAG = 5, /**< arm64: the access flag is clear. */
 	/**
-	 * The input address is beyond the format's width, or (arm64) an output
-	 * or table address is beyond the physical-address size.
+	 * x86: the input address is beyond the format's width (fault_level
+	 * -1). arm64: an output or table address is beyond the
+	 * physical-address size.
 	 */
 	TDP_FAULT_ADDRESS_SIZE = 6,
 	TDP_FAULT_NON_CANONICAL = 7, /**< x86: the linear address is not canonical. */
@@ -523,7 +528,11 @@ struct tdp_lookup {
 	 */
 	uint32_t perms;
 	uint32_t fault;        /**< ::tdp_fault. */
-	int fault_level;       /**< Engine level of the faulting entry, or -1. */
+	/**
+	 * Engine level of the faulting entry, or -1 when the input address
+	 * itself faults and no entry was read.
+	 */
+	int fault_level;
 	uint32_t fault_detail; /**< ::tdp_fault_detail. */
 };
 
