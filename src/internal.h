@@ -148,6 +148,15 @@ struct tdp_format_ops {
 	 * instead): architectures name it differently.
 	 */
 	uint32_t input_range_fault;
+	/*
+	 * For formats with break-before-make: the invalid entry a shared-mode
+	 * writer leaves between the break and the make. Between the two, a
+	 * plain 0 would let another writer install its own entry, which the
+	 * make then overwrites: that writer's mapping would be lost (and a
+	 * table it linked, leaked). Other writers that read this value wait
+	 * for the make. 0: no break-before-make.
+	 */
+	uint64_t bbm_lock;
 };
 
 /*

@@ -324,12 +324,17 @@ static int set_live_entry(struct op *op, void *p, int level, uint64_t ia,
 		/*
 		 * Break-before-make: the architecture forbids two valid
 		 * translations for one address at once, so invalidate, flush
-		 * that entry, and only then install the new one.
+		 * that entry, and only then install the new one. In shared
+		 * mode the break writes the format's lock value, so that no
+		 * other writer takes the entry before our make (op_entry()
+		 * waits on it).
 		 */
-		if (atomic && !cmpxchg_entry(fmt, p, old, 0))
+		uint64_t brk = op->shared ? fmt->ops->bbm_lock : 0;
+
+		if (atomic && !cmpxchg_entry(fmt, p, old, brk))
 			return -TDP_ERR_AGAIN;
 		if (!atomic)
-			tdp_entry_store(fmt, p, 0);
+			tdp_entry_store(fmt, p, brk);
 		tdp_tlb_flush_one(op->pgt, ia, level, kind == TDP_ENTRY_TABLE);
 		tdp_entry_store(fmt, p, new);
 		return 0;
@@ -653,6 +658,14 @@ static int op_entry(struct op *op, const struct vtab *vt, uint64_t i,
 
 	do {
 		old = vt_read(op, vt, level, i);
+		/*
+		 * Another shared-mode writer is between the break and the make
+		 * of this entry: wait for the make, then decide.
+		 */
+		if (op->shared && old && old == fmt->ops->bbm_lock) {
+			ret = -TDP_ERR_AGAIN;
+			continue;
+		}
 		kind = tdp_classify(fmt, level, old);
 		if (kind == TDP_ENTRY_TABLE) {
 			child.mem = tdp_child_table(op->pgt, level, old,

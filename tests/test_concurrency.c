@@ -2,7 +2,9 @@
 /*
  * Shared mode (TDP_OP_SHARED) under stress: four writer threads map,
  * unmap, protect and age one ept4 table at once while two reader threads
- * look addresses up without any lock.
+ * look addresses up without any lock. Then arm64 break-before-make in
+ * shared mode, with a second writer in the window between the break and
+ * the make.
  *
  * The simulated pool is not thread-safe, so the test reaches it through
  * its own tdp_mm_ops that take a mutex around alloc_table and free_table
@@ -710,10 +712,127 @@ static void test_shared_stress(void **state)
 	w->lmm.parked = NULL;
 }
 
+
+/* --- break-before-make in shared mode (arm64) ------------------------------ */
+
+/*
+ * Thread A replaces a page's output address in shared mode, which on arm64
+ * needs break-before-make. A's TLB flush, between the break and the make,
+ * starts thread B mapping the same page (without TDP_OP_REPLACE) and
+ * gives it 50 ms. B must wait for A's make and then find A's page: had it
+ * taken the entry in the window, A's make would overwrite B's page while
+ * B reported success.
+ */
+#define BBM_PAGE (2 * G1)
+#define BBM_PA_OLD 0x80000000ull
+#define BBM_PA_NEW 0x80001000ull
+#define BBM_PA_B 0x80002000ull
+#define BBM_POOL_SIZE (1ull << 20)
+
+struct bbm_race {
+	struct tdp_pgt pgt;
+	struct tdp_attrs attrs;
+	int flushes;           /* atomic: TLB invalidations seen */
+	uint64_t window_entry; /* the entry between break and make */
+	uint32_t window_fault; /* a lookup's fault then */
+	pthread_t b;
+	bool b_started;
+	int b_done;            /* atomic: B's tdp_map() returned */
+	bool b_done_in_window;
+	int b_ret;
+};
+
+static void *bbm_b_main(void *arg)
+{
+	struct bbm_race *r = arg;
+
+	r->b_ret = tdp_map(&r->pgt, BBM_PAGE, K4, BBM_PA_B, &r->attrs,
+			   TDP_OP_SHARED, NULL);
+	__atomic_store_n(&r->b_done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void bbm_flush_addr(void *ctx, uint64_t addr, int level)
+{
+	struct bbm_race *r = ctx;
+	struct timespec wait = { 0, 50 * 1000 * 1000 };
+	struct tdp_lookup res;
+
+	(void)level;
+	if (__atomic_fetch_add(&r->flushes, 1, __ATOMIC_RELAXED) ||
+	    addr != BBM_PAGE)
+		return;
+	tdp_lookup_raw(&r->pgt, BBM_PAGE, &res);
+	r->window_entry = res.entry[0];
+	r->window_fault = res.fault;
+	r->b_started = !pthread_create(&r->b, NULL, bbm_b_main, r);
+	nanosleep(&wait, NULL);
+	r->b_done_in_window = __atomic_load_n(&r->b_done, __ATOMIC_ACQUIRE);
+}
+
+static void bbm_flush_range(void *ctx, uint64_t addr, uint64_t size)
+{
+	struct bbm_race *r = ctx;
+
+	(void)addr;
+	(void)size;
+	__atomic_fetch_add(&r->flushes, 1, __ATOMIC_RELAXED);
+}
+
+static const struct tdp_tlb_ops bbm_tlb_ops = {
+	.flush_addr = bbm_flush_addr,
+	.flush_range = bbm_flush_range,
+};
+
+static void test_shared_bbm_lock(void **state)
+{
+	static struct bbm_race r;
+	const struct tdp_format_config cfg = {
+		.format = TDP_FMT_S2_4K, .ia_bits = 40,
+	};
+	struct tdp_pool *pool;
+	struct tdp_lookup res;
+	struct tdp_mm mm;
+
+	(void)state;
+	r = (struct bbm_race){
+		.attrs = { .perms = TDP_PERM_R | TDP_PERM_W,
+			   .memtype = TDP_MT_WB },
+	};
+	assert_int_equal(tdp_pool_create(BBM_POOL_SIZE, POOL_BASE, &pool), 0);
+	mm = tdp_pool_mm(pool);
+	assert_int_equal(tdp_pgt_init(&r.pgt, &cfg, &mm), 0);
+	tdp_pgt_set_tlb(&r.pgt, &bbm_tlb_ops, &r);
+	assert_int_equal(tdp_map(&r.pgt, BBM_PAGE, K4, BBM_PA_OLD, &r.attrs,
+				 TDP_OP_SHARED, NULL),
+			 0);
+	assert_int_equal(r.flushes, 0);
+
+	/* Thread A (this one): a new output address needs the break. */
+	assert_int_equal(tdp_map(&r.pgt, BBM_PAGE, K4, BBM_PA_NEW, &r.attrs,
+				 TDP_OP_SHARED | TDP_OP_REPLACE, NULL),
+			 0);
+	assert_true(r.b_started);
+	assert_int_equal(pthread_join(r.b, NULL), 0);
+
+	/* In the window: an invalid descriptor with only bit 10 set. */
+	assert_int_equal(r.window_entry, 1ull << 10);
+	assert_int_equal(r.window_fault, TDP_FAULT_NOT_PRESENT);
+	/* B waited for the make, then found A's page. */
+	assert_false(r.b_done_in_window);
+	assert_int_equal(r.b_ret, -TDP_ERR_EXIST);
+	assert_int_equal(tdp_lookup_raw(&r.pgt, BBM_PAGE, &res), 0);
+	assert_int_equal(res.out_addr, BBM_PA_NEW);
+
+	tdp_pgt_destroy(&r.pgt);
+	tdp_pool_destroy(pool);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_shared_stress),
+		cmocka_unit_test(test_shared_bbm_lock),
 	};
 
 	return cmocka_run_group_tests_name("concurrency", tests, NULL, NULL);

@@ -333,6 +333,8 @@ static const struct tdp_format_ops s2_ops = {
 	 * AArch64.IPAIsOutOfRange()); no descriptor is read.
 	 */
 	.input_range_fault = TDP_FAULT_NOT_PRESENT,
+	/* libtdp itself writes 0 for an invalid entry, never this. */
+	.bbm_lock = S2_INVALID_BBM_LOCK,
 };
 
 /* Choose the start level: the fewest levels that cover the IPA, never

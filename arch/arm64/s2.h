@@ -19,6 +19,12 @@
 /* Shareability; with LPA2 these bits hold OA[51:50] instead. */
 #define S2_SH TDP_GENMASK(9, 8)
 #define S2_AF TDP_BIT(10)
+/*
+ * An invalid descriptor (S2_VALID clear): the hardware ignores bits 63:1,
+ * which software may use. libtdp's marker of an entry under
+ * break-before-make in shared mode (see tdp_format_ops::bbm_lock).
+ */
+#define S2_INVALID_BBM_LOCK TDP_BIT(10)
 /* Upper attributes. */
 #define S2_DBM TDP_BIT(51)
 #define S2_CONTIGUOUS TDP_BIT(52)

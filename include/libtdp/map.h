@@ -80,6 +80,11 @@
  * threads change the tables meanwhile), so pages are allocated as needed:
  * without a sufficient reservation an allocation failure can leave the
  * operation partly done (every entry is still consistent).
+ * Formats with break-before-make (arm64 stage 2): between the break and
+ * the make, a shared-mode writer leaves a lock value in the entry (an
+ * invalid descriptor with only bit 10 set), which lookups and the hardware
+ * see as invalid and other shared-mode writers wait on until the make;
+ * never write that value into a table yourself.
  */
 #ifndef LIBTDP_MAP_H
 #define LIBTDP_MAP_H
