@@ -528,7 +528,16 @@ static int op_map_entry(struct op *op, const struct vtab *vt, uint64_t i,
 	uint64_t new;
 	int ret;
 
-	if (full && (op->leaf_ok & (1u << level))) {
+	/*
+	 * In shared mode a map never unlinks a table to put a block in its
+	 * place: another thread may have read our entry before the swap and
+	 * be installing into that table now, and its mapping would vanish
+	 * with the table. It maps inside the table instead, with smaller
+	 * leaves; an exclusive map or unmap may merge them later (so does a
+	 * shared unmap, and KVM).
+	 */
+	if (full && (op->leaf_ok & (1u << level)) &&
+	    !(kind == TDP_ENTRY_TABLE && op->shared)) {
 		if (kind == TDP_ENTRY_TABLE && !op->replace &&
 		    subtree_has_valid(op, child->pa, level - 1))
 			return -TDP_ERR_EXIST;

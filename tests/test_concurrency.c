@@ -2,9 +2,10 @@
 /*
  * Shared mode (TDP_OP_SHARED) under stress: four writer threads map,
  * unmap, protect and age one ept4 table at once while two reader threads
- * look addresses up without any lock. Then arm64 break-before-make in
- * shared mode, with a second writer in the window between the break and
- * the make.
+ * look addresses up without any lock. Then two races set up step by step
+ * on arm64 tables: a second writer in the window between a break and its
+ * make, and a second writer inside a table that a shared map covers with
+ * a block.
  *
  * The simulated pool is not thread-safe, so the test reaches it through
  * its own tdp_mm_ops that take a mutex around alloc_table and free_table
@@ -828,11 +829,158 @@ static void test_shared_bbm_lock(void **state)
 	tdp_pool_destroy(pool);
 }
 
+/* --- a shared map over a table another writer is filling ------------------- */
+
+/*
+ * Writer B maps a 4 KiB page in shared mode where it needs a new page
+ * table. The backend's allocation, which B makes after it has walked into
+ * the existing (empty) level-2 table, holds B until writer A (this thread)
+ * has mapped the whole 1 GiB around it, blocks allowed, without
+ * TDP_OP_REPLACE. Had A unlinked the table to put a 1 GiB block in its
+ * place, B would link its page table into the unlinked one: both writers
+ * would report success for B's page, which no order of the two allows,
+ * and B's table would leak. A must map inside the table instead; then B
+ * meets A's 2 MiB block where it wanted its table and reports
+ * -TDP_ERR_EXIST.
+ */
+#define KT_GIB (2 * G1)              /* the 1 GiB both writers map in */
+#define KT_FIRST KT_GIB              /* mapped and unmapped: makes tables */
+#define KT_B (KT_GIB + 5 * M2)       /* B's page: no page table yet */
+#define KT_PA_A 0x100000000ull       /* A's output: 1 GiB aligned */
+#define KT_PA_B 0x7654000ull
+
+struct keep_tables {
+	pthread_mutex_t lock;  /* the gate, and the pool */
+	pthread_cond_t cond;
+	struct tdp_mm inner;
+	struct tdp_pgt pgt;
+	struct tdp_attrs attrs;
+	pthread_t b;
+	int armed;             /* hold B's next allocation */
+	bool b_waiting;
+	bool a_done;
+	int b_ret;
+};
+
+static int kt_alloc(void *ctx, uint64_t size, uint64_t align, uint64_t *pa)
+{
+	struct keep_tables *k = ctx;
+	int ret;
+
+	pthread_mutex_lock(&k->lock);
+	if (k->armed && pthread_equal(pthread_self(), k->b)) {
+		k->armed = 0;
+		k->b_waiting = true;
+		pthread_cond_broadcast(&k->cond);
+		while (!k->a_done)
+			pthread_cond_wait(&k->cond, &k->lock);
+	}
+	ret = k->inner.ops->alloc_table(k->inner.ctx, size, align, pa);
+	pthread_mutex_unlock(&k->lock);
+	return ret;
+}
+
+static void kt_free(void *ctx, uint64_t pa, uint64_t size)
+{
+	struct keep_tables *k = ctx;
+
+	pthread_mutex_lock(&k->lock);
+	k->inner.ops->free_table(k->inner.ctx, pa, size);
+	pthread_mutex_unlock(&k->lock);
+}
+
+static void *kt_p2v(void *ctx, uint64_t pa, uint64_t size)
+{
+	const struct keep_tables *k = ctx;
+
+	return k->inner.ops->phys_to_virt(k->inner.ctx, pa, size);
+}
+
+static const struct tdp_mm_ops kt_ops = {
+	.alloc_table = kt_alloc,
+	.free_table = kt_free,
+	.phys_to_virt = kt_p2v,
+};
+
+static void *kt_b_main(void *arg)
+{
+	struct keep_tables *k = arg;
+
+	k->b_ret = tdp_map(&k->pgt, KT_B, K4, KT_PA_B, &k->attrs,
+			   TDP_OP_SHARED, NULL);
+	return NULL;
+}
+
+static void test_shared_map_keeps_tables(void **state)
+{
+	static struct keep_tables k;
+	const struct tdp_format_config cfg = {
+		.format = TDP_FMT_S2_4K, .ia_bits = 40,
+	};
+	struct tdp_pool *pool;
+	struct tdp_pool_stats st;
+	struct tdp_lookup res;
+	struct tdp_mm mm = { .ops = &kt_ops, .ctx = &k };
+
+	(void)state;
+	k = (struct keep_tables){
+		.attrs = { .perms = TDP_PERM_R | TDP_PERM_W,
+			   .memtype = TDP_MT_WB },
+	};
+	assert_int_equal(pthread_mutex_init(&k.lock, NULL), 0);
+	assert_int_equal(pthread_cond_init(&k.cond, NULL), 0);
+	assert_int_equal(tdp_pool_create(BBM_POOL_SIZE, POOL_BASE, &pool), 0);
+	k.inner = tdp_pool_mm(pool);
+	assert_int_equal(tdp_pgt_init(&k.pgt, &cfg, &mm), 0);
+	assert_int_equal(tdp_map(&k.pgt, KT_FIRST, K4, KT_PA_B - K4, &k.attrs,
+				 TDP_OP_SHARED, NULL),
+			 0);
+	/* A shared unmap keeps the tables it covers only in part. */
+	assert_int_equal(tdp_unmap(&k.pgt, KT_FIRST, K4, TDP_OP_SHARED, NULL),
+			 0);
+
+	pthread_mutex_lock(&k.lock);
+	k.armed = 1;
+	assert_int_equal(pthread_create(&k.b, NULL, kt_b_main, &k), 0);
+	while (!k.b_waiting)
+		pthread_cond_wait(&k.cond, &k.lock);
+	pthread_mutex_unlock(&k.lock);
+
+	/* A, while B waits inside the level-2 table for its page. */
+	assert_int_equal(tdp_map(&k.pgt, KT_GIB, G1, KT_PA_A, &k.attrs,
+				 TDP_OP_SHARED, NULL),
+			 0);
+	pthread_mutex_lock(&k.lock);
+	k.a_done = true;
+	pthread_cond_broadcast(&k.cond);
+	pthread_mutex_unlock(&k.lock);
+	assert_int_equal(pthread_join(k.b, NULL), 0);
+
+	/* B found A's 2 MiB block; every page of the GiB is A's. */
+	assert_int_equal(k.b_ret, -TDP_ERR_EXIST);
+	assert_int_equal(tdp_lookup_raw(&k.pgt, KT_B, &res), 0);
+	assert_int_equal(res.out_addr, KT_PA_A + (KT_B - KT_GIB));
+	assert_int_equal(res.page_size, M2);
+	assert_int_equal(tdp_lookup_raw(&k.pgt, KT_FIRST, &res), 0);
+	assert_int_equal(res.out_addr, KT_PA_A);
+	assert_int_equal(tdp_lookup_raw(&k.pgt, KT_GIB + G1 - K4, &res), 0);
+	assert_int_equal(res.out_addr, KT_PA_A + G1 - K4);
+
+	/* And no table was lost on the way. */
+	tdp_pgt_destroy(&k.pgt);
+	assert_int_equal(tdp_pool_get_stats(pool, &st), 0);
+	assert_int_equal(st.tables_in_use, 0);
+	tdp_pool_destroy(pool);
+	pthread_cond_destroy(&k.cond);
+	pthread_mutex_destroy(&k.lock);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_shared_stress),
 		cmocka_unit_test(test_shared_bbm_lock),
+		cmocka_unit_test(test_shared_map_keeps_tables),
 	};
 
 	return cmocka_run_group_tests_name("concurrency", tests, NULL, NULL);

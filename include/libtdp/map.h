@@ -174,7 +174,10 @@ TDP_API int64_t tdp_worst_case_pages(const struct tdp_pgt *pgt, uint32_t kind,
  * TDP_OP_MAX_LEVEL cap allow. Intermediate tables are allocated on demand.
  * Over an existing mapping the call fails unless TDP_OP_REPLACE is given;
  * with it, existing leaves are replaced, blocks the range cuts are split,
- * and tables the new leaves cover entirely are freed.
+ * and tables the new leaves cover entirely are freed. In shared mode no
+ * table is freed: another thread may be installing into it, so the new
+ * leaves go inside it, smaller than the range allows; an exclusive map or
+ * unmap may merge them later.
  *
  * @param pgt The table.
  * @param addr First input address; aligned to the smallest page.
