@@ -850,9 +850,9 @@ static void test_shared_bbm_lock(void **state)
 #define KT_PA_B 0x7654000ull
 
 struct keep_tables {
-	pthread_mutex_t lock;  /* the gate, and the pool */
+	struct locked_mm lmm;  /* first: the backend's context */
+	pthread_mutex_t gate;
 	pthread_cond_t cond;
-	struct tdp_mm inner;
 	struct tdp_pgt pgt;
 	struct tdp_attrs attrs;
 	pthread_t b;
@@ -862,44 +862,27 @@ struct keep_tables {
 	int b_ret;
 };
 
+/* The locked pool's allocation, which holds B once when armed. */
 static int kt_alloc(void *ctx, uint64_t size, uint64_t align, uint64_t *pa)
 {
 	struct keep_tables *k = ctx;
-	int ret;
 
-	pthread_mutex_lock(&k->lock);
+	pthread_mutex_lock(&k->gate);
 	if (k->armed && pthread_equal(pthread_self(), k->b)) {
 		k->armed = 0;
 		k->b_waiting = true;
 		pthread_cond_broadcast(&k->cond);
 		while (!k->a_done)
-			pthread_cond_wait(&k->cond, &k->lock);
+			pthread_cond_wait(&k->cond, &k->gate);
 	}
-	ret = k->inner.ops->alloc_table(k->inner.ctx, size, align, pa);
-	pthread_mutex_unlock(&k->lock);
-	return ret;
-}
-
-static void kt_free(void *ctx, uint64_t pa, uint64_t size)
-{
-	struct keep_tables *k = ctx;
-
-	pthread_mutex_lock(&k->lock);
-	k->inner.ops->free_table(k->inner.ctx, pa, size);
-	pthread_mutex_unlock(&k->lock);
-}
-
-static void *kt_p2v(void *ctx, uint64_t pa, uint64_t size)
-{
-	const struct keep_tables *k = ctx;
-
-	return k->inner.ops->phys_to_virt(k->inner.ctx, pa, size);
+	pthread_mutex_unlock(&k->gate);
+	return lk_alloc(&k->lmm, size, align, pa);
 }
 
 static const struct tdp_mm_ops kt_ops = {
 	.alloc_table = kt_alloc,
-	.free_table = kt_free,
-	.phys_to_virt = kt_p2v,
+	.free_table = lk_free,
+	.phys_to_virt = lk_p2v,
 };
 
 static void *kt_b_main(void *arg)
@@ -927,10 +910,11 @@ static void test_shared_map_keeps_tables(void **state)
 		.attrs = { .perms = TDP_PERM_R | TDP_PERM_W,
 			   .memtype = TDP_MT_WB },
 	};
-	assert_int_equal(pthread_mutex_init(&k.lock, NULL), 0);
+	assert_int_equal(pthread_mutex_init(&k.lmm.lock, NULL), 0);
+	assert_int_equal(pthread_mutex_init(&k.gate, NULL), 0);
 	assert_int_equal(pthread_cond_init(&k.cond, NULL), 0);
 	assert_int_equal(tdp_pool_create(BBM_POOL_SIZE, POOL_BASE, &pool), 0);
-	k.inner = tdp_pool_mm(pool);
+	k.lmm.inner = tdp_pool_mm(pool);
 	assert_int_equal(tdp_pgt_init(&k.pgt, &cfg, &mm), 0);
 	assert_int_equal(tdp_map(&k.pgt, KT_FIRST, K4, KT_PA_B - K4, &k.attrs,
 				 TDP_OP_SHARED, NULL),
@@ -939,21 +923,21 @@ static void test_shared_map_keeps_tables(void **state)
 	assert_int_equal(tdp_unmap(&k.pgt, KT_FIRST, K4, TDP_OP_SHARED, NULL),
 			 0);
 
-	pthread_mutex_lock(&k.lock);
+	pthread_mutex_lock(&k.gate);
 	k.armed = 1;
 	assert_int_equal(pthread_create(&k.b, NULL, kt_b_main, &k), 0);
 	while (!k.b_waiting)
-		pthread_cond_wait(&k.cond, &k.lock);
-	pthread_mutex_unlock(&k.lock);
+		pthread_cond_wait(&k.cond, &k.gate);
+	pthread_mutex_unlock(&k.gate);
 
 	/* A, while B waits inside the level-2 table for its page. */
 	assert_int_equal(tdp_map(&k.pgt, KT_GIB, G1, KT_PA_A, &k.attrs,
 				 TDP_OP_SHARED, NULL),
 			 0);
-	pthread_mutex_lock(&k.lock);
+	pthread_mutex_lock(&k.gate);
 	k.a_done = true;
 	pthread_cond_broadcast(&k.cond);
-	pthread_mutex_unlock(&k.lock);
+	pthread_mutex_unlock(&k.gate);
 	assert_int_equal(pthread_join(k.b, NULL), 0);
 
 	/* B found A's 2 MiB block; every page of the GiB is A's. */
@@ -972,7 +956,8 @@ static void test_shared_map_keeps_tables(void **state)
 	assert_int_equal(st.tables_in_use, 0);
 	tdp_pool_destroy(pool);
 	pthread_cond_destroy(&k.cond);
-	pthread_mutex_destroy(&k.lock);
+	pthread_mutex_destroy(&k.gate);
+	pthread_mutex_destroy(&k.lmm.lock);
 }
 
 int main(void)
