@@ -714,7 +714,7 @@ static void test_shared_stress(void **state)
 }
 
 
-/* --- break-before-make in shared mode (arm64) ------------------------------ */
+/* --- break-before-make in shared mode (arm64) ----------------------------- */
 
 /*
  * Thread A replaces a page's output address in shared mode, which on arm64
@@ -730,9 +730,16 @@ static void test_shared_stress(void **state)
 #define BBM_PA_B 0x80002000ull
 #define BBM_POOL_SIZE (1ull << 20)
 
+/* The arm64 table of both races: 4 KiB granule, 40-bit IPA. */
+static const struct tdp_format_config race_cfg = {
+	.format = TDP_FMT_S2_4K, .ia_bits = 40,
+};
+static const struct tdp_attrs race_attrs = {
+	.perms = TDP_PERM_R | TDP_PERM_W, .memtype = TDP_MT_WB,
+};
+
 struct bbm_race {
 	struct tdp_pgt pgt;
-	struct tdp_attrs attrs;
 	int flushes;           /* atomic: TLB invalidations seen */
 	uint64_t window_entry; /* the entry between break and make */
 	uint32_t window_fault; /* a lookup's fault then */
@@ -747,7 +754,7 @@ static void *bbm_b_main(void *arg)
 {
 	struct bbm_race *r = arg;
 
-	r->b_ret = tdp_map(&r->pgt, BBM_PAGE, K4, BBM_PA_B, &r->attrs,
+	r->b_ret = tdp_map(&r->pgt, BBM_PAGE, K4, BBM_PA_B, &race_attrs,
 			   TDP_OP_SHARED, NULL);
 	__atomic_store_n(&r->b_done, 1, __ATOMIC_RELEASE);
 	return NULL;
@@ -788,29 +795,23 @@ static const struct tdp_tlb_ops bbm_tlb_ops = {
 static void test_shared_bbm_lock(void **state)
 {
 	static struct bbm_race r;
-	const struct tdp_format_config cfg = {
-		.format = TDP_FMT_S2_4K, .ia_bits = 40,
-	};
 	struct tdp_pool *pool;
 	struct tdp_lookup res;
 	struct tdp_mm mm;
 
 	(void)state;
-	r = (struct bbm_race){
-		.attrs = { .perms = TDP_PERM_R | TDP_PERM_W,
-			   .memtype = TDP_MT_WB },
-	};
+	r = (struct bbm_race){ 0 };
 	assert_int_equal(tdp_pool_create(BBM_POOL_SIZE, POOL_BASE, &pool), 0);
 	mm = tdp_pool_mm(pool);
-	assert_int_equal(tdp_pgt_init(&r.pgt, &cfg, &mm), 0);
+	assert_int_equal(tdp_pgt_init(&r.pgt, &race_cfg, &mm), 0);
 	tdp_pgt_set_tlb(&r.pgt, &bbm_tlb_ops, &r);
-	assert_int_equal(tdp_map(&r.pgt, BBM_PAGE, K4, BBM_PA_OLD, &r.attrs,
+	assert_int_equal(tdp_map(&r.pgt, BBM_PAGE, K4, BBM_PA_OLD, &race_attrs,
 				 TDP_OP_SHARED, NULL),
 			 0);
 	assert_int_equal(r.flushes, 0);
 
 	/* Thread A (this one): a new output address needs the break. */
-	assert_int_equal(tdp_map(&r.pgt, BBM_PAGE, K4, BBM_PA_NEW, &r.attrs,
+	assert_int_equal(tdp_map(&r.pgt, BBM_PAGE, K4, BBM_PA_NEW, &race_attrs,
 				 TDP_OP_SHARED | TDP_OP_REPLACE, NULL),
 			 0);
 	assert_true(r.b_started);
@@ -829,7 +830,7 @@ static void test_shared_bbm_lock(void **state)
 	tdp_pool_destroy(pool);
 }
 
-/* --- a shared map over a table another writer is filling ------------------- */
+/* --- a shared map over a table another writer is filling ------------------ */
 
 /*
  * Writer B maps a 4 KiB page in shared mode where it needs a new page
@@ -854,7 +855,6 @@ struct keep_tables {
 	pthread_mutex_t gate;
 	pthread_cond_t cond;
 	struct tdp_pgt pgt;
-	struct tdp_attrs attrs;
 	pthread_t b;
 	int armed;             /* hold B's next allocation */
 	bool b_waiting;
@@ -889,7 +889,7 @@ static void *kt_b_main(void *arg)
 {
 	struct keep_tables *k = arg;
 
-	k->b_ret = tdp_map(&k->pgt, KT_B, K4, KT_PA_B, &k->attrs,
+	k->b_ret = tdp_map(&k->pgt, KT_B, K4, KT_PA_B, &race_attrs,
 			   TDP_OP_SHARED, NULL);
 	return NULL;
 }
@@ -897,27 +897,21 @@ static void *kt_b_main(void *arg)
 static void test_shared_map_keeps_tables(void **state)
 {
 	static struct keep_tables k;
-	const struct tdp_format_config cfg = {
-		.format = TDP_FMT_S2_4K, .ia_bits = 40,
-	};
 	struct tdp_pool *pool;
 	struct tdp_pool_stats st;
 	struct tdp_lookup res;
 	struct tdp_mm mm = { .ops = &kt_ops, .ctx = &k };
 
 	(void)state;
-	k = (struct keep_tables){
-		.attrs = { .perms = TDP_PERM_R | TDP_PERM_W,
-			   .memtype = TDP_MT_WB },
-	};
+	k = (struct keep_tables){ 0 };
 	assert_int_equal(pthread_mutex_init(&k.lmm.lock, NULL), 0);
 	assert_int_equal(pthread_mutex_init(&k.gate, NULL), 0);
 	assert_int_equal(pthread_cond_init(&k.cond, NULL), 0);
 	assert_int_equal(tdp_pool_create(BBM_POOL_SIZE, POOL_BASE, &pool), 0);
 	k.lmm.inner = tdp_pool_mm(pool);
-	assert_int_equal(tdp_pgt_init(&k.pgt, &cfg, &mm), 0);
-	assert_int_equal(tdp_map(&k.pgt, KT_FIRST, K4, KT_PA_B - K4, &k.attrs,
-				 TDP_OP_SHARED, NULL),
+	assert_int_equal(tdp_pgt_init(&k.pgt, &race_cfg, &mm), 0);
+	assert_int_equal(tdp_map(&k.pgt, KT_FIRST, K4, KT_PA_B - K4,
+				 &race_attrs, TDP_OP_SHARED, NULL),
 			 0);
 	/* A shared unmap keeps the tables it covers only in part. */
 	assert_int_equal(tdp_unmap(&k.pgt, KT_FIRST, K4, TDP_OP_SHARED, NULL),
@@ -931,7 +925,7 @@ static void test_shared_map_keeps_tables(void **state)
 	pthread_mutex_unlock(&k.gate);
 
 	/* A, while B waits inside the level-2 table for its page. */
-	assert_int_equal(tdp_map(&k.pgt, KT_GIB, G1, KT_PA_A, &k.attrs,
+	assert_int_equal(tdp_map(&k.pgt, KT_GIB, G1, KT_PA_A, &race_attrs,
 				 TDP_OP_SHARED, NULL),
 			 0);
 	pthread_mutex_lock(&k.gate);
