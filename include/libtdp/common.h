@@ -39,7 +39,7 @@ extern "C" {
 /** @brief Minor version: changes when functions are added. */
 #define TDP_VERSION_MINOR 3
 /** @brief Patch version: changes for fixes only. */
-#define TDP_VERSION_PATCH 0
+#define TDP_VERSION_PATCH 1
 /** @brief The version as one number, (major << 16) | (minor << 8) | patch. */
 #define TDP_VERSION_NUMBER                                                    \
 	((TDP_VERSION_MAJOR << 16) | (TDP_VERSION_MINOR << 8) | TDP_VERSION_PATCH)
