@@ -531,10 +531,12 @@ static int op_map_entry(struct op *op, const struct vtab *vt, uint64_t i,
 	/*
 	 * In shared mode a map never unlinks a table to put a block in its
 	 * place: another thread may have read our entry before the swap and
-	 * be installing into that table now, and its mapping would vanish
-	 * with the table. It maps inside the table instead, with smaller
-	 * leaves; an exclusive map or unmap may merge them later (so does a
-	 * shared unmap, and KVM).
+	 * be installing into that table now; its mapping would vanish with
+	 * the table, and the page table it links there would leak. It maps
+	 * inside the table instead, with smaller leaves, which an exclusive
+	 * map or unmap may merge later. A shared unmap keeps the tables it
+	 * covers in part for the same reason; KVM unlinks tables only under
+	 * its write lock.
 	 */
 	if (full && (op->leaf_ok & (1u << level)) &&
 	    !(kind == TDP_ENTRY_TABLE && op->shared)) {
